@@ -1,0 +1,399 @@
+// The Node-API face of the native kernels. Every function takes whole typed
+// arrays and works on their memory in place (no copies); the TypeScript side
+// owns shapes and checks them before calling in. Only cheap safety checks
+// (buffer lengths, index ranges) are repeated here so a bug cannot corrupt memory.
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "gemm.h"
+#include "kernels.h"
+#include "parallel.h"
+
+namespace {
+
+using demure::parallel_for;
+
+struct Args {
+  const Napi::CallbackInfo& info;
+  bool ok = true;
+
+  float* f32(size_t i, int64_t need) {
+    if (!ok) return nullptr;
+    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      return fail("argument " + std::to_string(i) + " must be a Float32Array");
+    }
+    auto a = info[i].As<Napi::Float32Array>();
+    if (static_cast<int64_t>(a.ElementLength()) < need) {
+      return fail("argument " + std::to_string(i) + " is too short: " + std::to_string(a.ElementLength()) +
+                  " < " + std::to_string(need));
+    }
+    return a.Data();
+  }
+  int32_t* i32(size_t i, int64_t need) {
+    if (!ok) return nullptr;
+    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+      fail("argument " + std::to_string(i) + " must be an Int32Array");
+      return nullptr;
+    }
+    auto a = info[i].As<Napi::Int32Array>();
+    if (static_cast<int64_t>(a.ElementLength()) < need) {
+      fail("argument " + std::to_string(i) + " is too short");
+      return nullptr;
+    }
+    return a.Data();
+  }
+  uint8_t* u8(size_t i, int64_t need) {
+    if (!ok) return nullptr;
+    if (info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      fail("argument " + std::to_string(i) + " must be a Uint8Array or null");
+      return nullptr;
+    }
+    auto a = info[i].As<Napi::Uint8Array>();
+    if (static_cast<int64_t>(a.ElementLength()) < need) {
+      fail("argument " + std::to_string(i) + " is too short");
+      return nullptr;
+    }
+    return a.Data();
+  }
+  int64_t i64(size_t i) { return static_cast<int64_t>(info[i].As<Napi::Number>().Int64Value()); }
+  double num(size_t i) { return info[i].As<Napi::Number>().DoubleValue(); }
+  bool flag(size_t i) { return info[i].ToBoolean().Value(); }
+  float* fail(const std::string& msg) {
+    if (ok) Napi::TypeError::New(info.Env(), "demure native: " + msg).ThrowAsJavaScriptException();
+    ok = false;
+    return nullptr;
+  }
+};
+
+// gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Args a{info};
+  bool ta = a.flag(0), tb = a.flag(1);
+  int64_t M = a.i64(2), N = a.i64(3), K = a.i64(4);
+  int64_t lda = a.i64(7), ldb = a.i64(9), ldc = a.i64(12);
+  const float* A = a.f32(6, M * K == 0 ? 0 : (ta ? (K - 1) * lda + M : (M - 1) * lda + K));
+  const float* B = a.f32(8, K * N == 0 ? 0 : (tb ? (N - 1) * ldb + K : (K - 1) * ldb + N));
+  float* C = a.f32(11, M * N == 0 ? 0 : (M - 1) * ldc + N);
+  if (!a.ok) return info.Env().Undefined();
+  demure::sgemm(ta, tb, M, N, K, static_cast<float>(a.num(5)), A, lda, B, ldb, static_cast<float>(a.num(10)), C,
+                ldc);
+  return info.Env().Undefined();
+}
+
+// gemmBatched(transA, transB, batch, M, N, K, alpha, A, strideA, B, strideB, beta, C, strideC)
+// Row-major, tightly packed matrices (lda = op-less column count), one per batch entry.
+Napi::Value GemmBatched(const Napi::CallbackInfo& info) {
+  Args a{info};
+  bool ta = a.flag(0), tb = a.flag(1);
+  int64_t batch = a.i64(2), M = a.i64(3), N = a.i64(4), K = a.i64(5);
+  int64_t sA = a.i64(8), sB = a.i64(10), sC = a.i64(13);
+  const float* A = a.f32(7, batch == 0 ? 0 : (batch - 1) * sA + M * K);
+  const float* B = a.f32(9, batch == 0 ? 0 : (batch - 1) * sB + K * N);
+  float* C = a.f32(12, batch == 0 ? 0 : (batch - 1) * sC + M * N);
+  if (!a.ok) return info.Env().Undefined();
+  float alpha = static_cast<float>(a.num(6)), beta = static_cast<float>(a.num(11));
+  int lda = static_cast<int>(ta ? M : K), ldb = static_cast<int>(tb ? K : N);
+  // Many small products: one thread per batch range; each product runs the
+  // portable kernel single-threaded (BLAS threading would only add overhead here).
+  parallel_for(batch, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b)
+      demure::sgemm_fallback(ta, tb, M, N, K, alpha, A + b * sA, lda, B + b * sB, ldb, beta, C + b * sC,
+                             static_cast<int>(N));
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t n = a.i64(3);
+  const float* x = a.f32(1, n);
+  float* y = a.f32(2, n);
+  if (a.ok) demure::unary_forward(static_cast<int>(a.i64(0)), x, y, n);
+  return info.Env().Undefined();
+}
+
+// unaryBackward(op, x, y, dy, dx, n, accumulate)
+Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t n = a.i64(5);
+  const float* x = a.f32(1, n);
+  const float* y = a.f32(2, n);
+  const float* dy = a.f32(3, n);
+  float* dx = a.f32(4, n);
+  if (a.ok) demure::unary_backward(static_cast<int>(a.i64(0)), x, y, dy, dx, n, a.flag(6));
+  return info.Env().Undefined();
+}
+
+// binary(op, mode, a, b, out, rows, cols)
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int mode = static_cast<int>(a.i64(1));
+  int64_t rows = a.i64(5), cols = a.i64(6);
+  int64_t nb = mode == 0 ? rows * cols : mode == 1 ? cols : mode == 2 ? rows : 1;
+  const float* x = a.f32(2, rows * cols);
+  const float* y = a.f32(3, nb);
+  float* out = a.f32(4, rows * cols);
+  if (a.ok) demure::binary_forward(static_cast<int>(a.i64(0)), mode, x, y, out, rows, cols);
+  return info.Env().Undefined();
+}
+
+// axpy(alpha, x, y, n)
+Napi::Value Axpy(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t n = a.i64(3);
+  const float* x = a.f32(1, n);
+  float* y = a.f32(2, n);
+  if (a.ok) demure::axpy(static_cast<float>(a.num(0)), x, y, n);
+  return info.Env().Undefined();
+}
+
+// scale(alpha, x, y, n)
+Napi::Value Scale(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t n = a.i64(3);
+  const float* x = a.f32(1, n);
+  float* y = a.f32(2, n);
+  if (a.ok) demure::scale(static_cast<float>(a.num(0)), x, y, n);
+  return info.Env().Undefined();
+}
+
+// mulAccumulate(a, b, y, n): y += a * b
+Napi::Value MulAccumulate(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t n = a.i64(3);
+  const float* x = a.f32(0, n);
+  const float* z = a.f32(1, n);
+  float* y = a.f32(2, n);
+  if (a.ok) demure::mul_accumulate(x, z, y, n);
+  return info.Env().Undefined();
+}
+
+Napi::Value SumSquares(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t n = a.i64(1);
+  const float* x = a.f32(0, n);
+  if (!a.ok) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), demure::sum_squares(x, n));
+}
+
+// sumRows(x, out, rows, cols, accumulate) / sumCols(...)
+Napi::Value SumRows(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(2), cols = a.i64(3);
+  const float* x = a.f32(0, rows * cols);
+  float* out = a.f32(1, cols);
+  if (a.ok) demure::sum_rows(x, out, rows, cols, a.flag(4));
+  return info.Env().Undefined();
+}
+
+Napi::Value SumCols(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(2), cols = a.i64(3);
+  const float* x = a.f32(0, rows * cols);
+  float* out = a.f32(1, rows);
+  if (a.ok) demure::sum_cols(x, out, rows, cols, a.flag(4));
+  return info.Env().Undefined();
+}
+
+bool check_indices(Args& a, const int32_t* idx, int64_t n, int64_t vocab) {
+  if (!a.ok) return false;
+  for (int64_t i = 0; i < n; ++i) {
+    if (idx[i] < 0 || idx[i] >= vocab) {
+      a.fail("index " + std::to_string(idx[i]) + " at position " + std::to_string(i) + " is outside [0, " +
+             std::to_string(vocab) + ")");
+      return false;
+    }
+  }
+  return true;
+}
+
+// gatherRows(table, vocab, idx, out, n, dim)
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t vocab = a.i64(1), n = a.i64(4), dim = a.i64(5);
+  const float* table = a.f32(0, vocab * dim);
+  const int32_t* idx = a.i32(2, n);
+  float* out = a.f32(3, n * dim);
+  if (check_indices(a, idx, n, vocab)) demure::gather_rows(table, idx, out, n, dim);
+  return info.Env().Undefined();
+}
+
+// scatterAddRows(dout, idx, dtable, vocab, n, dim)
+Napi::Value ScatterAddRows(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t vocab = a.i64(3), n = a.i64(4), dim = a.i64(5);
+  const float* dout = a.f32(0, n * dim);
+  const int32_t* idx = a.i32(1, n);
+  float* dtable = a.f32(2, vocab * dim);
+  if (check_indices(a, idx, n, vocab)) demure::scatter_add_rows(dout, idx, dtable, n, dim, vocab);
+  return info.Env().Undefined();
+}
+
+// softmax(x, y, rows, cols, log)
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(2), cols = a.i64(3);
+  const float* x = a.f32(0, rows * cols);
+  float* y = a.f32(1, rows * cols);
+  if (a.ok) demure::softmax_rows(x, y, rows, cols, a.flag(4));
+  return info.Env().Undefined();
+}
+
+// softmaxBackward(y, dy, dx, rows, cols, log, accumulate)
+Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(3), cols = a.i64(4);
+  const float* y = a.f32(0, rows * cols);
+  const float* dy = a.f32(1, rows * cols);
+  float* dx = a.f32(2, rows * cols);
+  if (a.ok) demure::softmax_rows_backward(y, dy, dx, rows, cols, a.flag(5), a.flag(6));
+  return info.Env().Undefined();
+}
+
+// softmaxMasked(x, y, batch, heads, lq, lk, causal, keyMask|null)
+Napi::Value SoftmaxMasked(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t batch = a.i64(2), heads = a.i64(3), lq = a.i64(4), lk = a.i64(5);
+  int64_t n = batch * heads * lq * lk;
+  const float* x = a.f32(0, n);
+  float* y = a.f32(1, n);
+  const uint8_t* km = a.u8(7, batch * lk);
+  if (a.ok) demure::softmax_masked(x, y, batch, heads, lq, lk, a.flag(6), km);
+  return info.Env().Undefined();
+}
+
+// crossEntropy(logits, targets, dlogits, rows, cols, gradScale) -> summed loss
+Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(3), cols = a.i64(4);
+  const float* logits = a.f32(0, rows * cols);
+  const int32_t* t = a.i32(1, rows);
+  float* d = a.f32(2, rows * cols);
+  if (!a.ok) return info.Env().Undefined();
+  for (int64_t r = 0; r < rows; ++r) {
+    if (t[r] >= cols) {
+      a.fail("target " + std::to_string(t[r]) + " in row " + std::to_string(r) + " is outside [0, " +
+             std::to_string(cols) + ")");
+      return info.Env().Undefined();
+    }
+  }
+  double loss = demure::cross_entropy_rows(logits, t, d, rows, cols, static_cast<float>(a.num(5)));
+  return Napi::Number::New(info.Env(), loss);
+}
+
+// layerNorm(x, gamma, beta, y, mean, rstd, rows, cols, eps)
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(6), cols = a.i64(7);
+  const float* x = a.f32(0, rows * cols);
+  const float* g = a.f32(1, cols);
+  const float* b = a.f32(2, cols);
+  float* y = a.f32(3, rows * cols);
+  float* mean = a.f32(4, rows);
+  float* rstd = a.f32(5, rows);
+  if (a.ok) demure::layer_norm_forward(x, g, b, y, mean, rstd, rows, cols, static_cast<float>(a.num(8)));
+  return info.Env().Undefined();
+}
+
+// layerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, cols) (all accumulate)
+Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(8), cols = a.i64(9);
+  const float* dy = a.f32(0, rows * cols);
+  const float* x = a.f32(1, rows * cols);
+  const float* g = a.f32(2, cols);
+  const float* mean = a.f32(3, rows);
+  const float* rstd = a.f32(4, rows);
+  float* dx = a.f32(5, rows * cols);
+  float* dg = a.f32(6, cols);
+  float* db = a.f32(7, cols);
+  if (a.ok) demure::layer_norm_backward(dy, x, g, mean, rstd, dx, dg, db, rows, cols);
+  return info.Env().Undefined();
+}
+
+// dropoutMask(mask, n, p, seedLo, seedHi)
+Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t n = a.i64(1);
+  float* mask = a.f32(0, n);
+  uint64_t seed = (static_cast<uint64_t>(a.i64(4)) << 32) | (static_cast<uint64_t>(a.i64(3)) & 0xffffffffULL);
+  if (a.ok) demure::dropout_mask(mask, n, static_cast<float>(a.num(2)), seed);
+  return info.Env().Undefined();
+}
+
+// adam(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, step)
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t n = a.i64(4);
+  float* p = a.f32(0, n);
+  const float* g = a.f32(1, n);
+  float* m = a.f32(2, n);
+  float* v = a.f32(3, n);
+  if (a.ok)
+    demure::adam_step(p, g, m, v, n, static_cast<float>(a.num(5)), static_cast<float>(a.num(6)),
+                      static_cast<float>(a.num(7)), static_cast<float>(a.num(8)), static_cast<float>(a.num(9)),
+                      a.flag(10), static_cast<int>(a.i64(11)));
+  return info.Env().Undefined();
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+#ifdef DEMURE_HAVE_BLAS
+  o.Set("blasBuilt", true);
+#else
+  o.Set("blasBuilt", false);
+#endif
+  o.Set("blas", demure::using_blas());
+  o.Set("threads", demure::num_threads());
+#if defined(__AVX2__)
+  o.Set("simd", "avx2");
+#else
+  o.Set("simd", "baseline");
+#endif
+  return o;
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  demure::set_num_threads(static_cast<int>(info[0].As<Napi::Number>().Int32Value()));
+  return info.Env().Undefined();
+}
+
+Napi::Value SetBlas(const Napi::CallbackInfo& info) {
+  demure::set_use_blas(info[0].ToBoolean().Value());
+  return Napi::Boolean::New(info.Env(), demure::using_blas());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemm", Napi::Function::New(env, Gemm));
+  exports.Set("gemmBatched", Napi::Function::New(env, GemmBatched));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("unaryBackward", Napi::Function::New(env, UnaryBackward));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("axpy", Napi::Function::New(env, Axpy));
+  exports.Set("scale", Napi::Function::New(env, Scale));
+  exports.Set("mulAccumulate", Napi::Function::New(env, MulAccumulate));
+  exports.Set("sumSquares", Napi::Function::New(env, SumSquares));
+  exports.Set("sumRows", Napi::Function::New(env, SumRows));
+  exports.Set("sumCols", Napi::Function::New(env, SumCols));
+  exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
+  exports.Set("scatterAddRows", Napi::Function::New(env, ScatterAddRows));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
+  exports.Set("softmaxMasked", Napi::Function::New(env, SoftmaxMasked));
+  exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropy));
+  exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
+  exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));
+  exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
+  exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("setBlas", Napi::Function::New(env, SetBlas));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(demure_native, Init)

@@ -1,0 +1,59 @@
+// Element-wise and neural-network kernels on raw float buffers. They know
+// nothing about tensors or recommenders: shapes arrive as plain integers.
+#pragma once
+#include <cstdint>
+
+namespace demure {
+
+enum UnaryOp { kRelu = 0, kGelu = 1, kTanh = 2, kSigmoid = 3, kExp = 4, kLog = 5, kNeg = 6, kSqrt = 7 };
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+
+void unary_forward(int op, const float* x, float* y, int64_t n);
+// dx (+)= dy * f'(x); uses x or y depending on op.
+void unary_backward(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n,
+                    bool accumulate);
+
+// out[r, c] = a[r, c] op b[...], where b is (mode 0) same shape, (mode 1) a row
+// vector of length cols broadcast over rows, (mode 2) a column vector of
+// length rows broadcast over columns, (mode 3) a scalar.
+void binary_forward(int op, int mode, const float* a, const float* b, float* out, int64_t rows,
+                    int64_t cols);
+
+void axpy(float alpha, const float* x, float* y, int64_t n);  // y += alpha * x
+void scale(float alpha, const float* x, float* y, int64_t n);  // y = alpha * x
+void mul_accumulate(const float* a, const float* b, float* y, int64_t n);  // y += a * b
+double sum_squares(const float* x, int64_t n);
+void sum_rows(const float* x, float* out, int64_t rows, int64_t cols, bool accumulate);  // over rows
+void sum_cols(const float* x, float* out, int64_t rows, int64_t cols, bool accumulate);  // over cols
+
+void gather_rows(const float* table, const int32_t* idx, float* out, int64_t n, int64_t dim);
+void scatter_add_rows(const float* dout, const int32_t* idx, float* dtable, int64_t n, int64_t dim,
+                      int64_t vocab);
+
+void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols, bool log);
+void softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols,
+                           bool log, bool accumulate);
+// Softmax over the last axis of [batch, lq, lk] scores, keys j allowed when
+// (!causal || j <= i + (lk - lq)) and (key_mask == nullptr || key_mask[b*lk + j]).
+// `heads` query blocks share one batch row of key_mask. Rows with no allowed key are all 0.
+void softmax_masked(const float* x, float* y, int64_t batch, int64_t heads, int64_t lq, int64_t lk,
+                    bool causal, const uint8_t* key_mask);
+
+// Fused softmax cross-entropy: returns the summed loss over rows whose target
+// is >= 0, and writes dlogits = (softmax - onehot) * grad_scale (0 for ignored rows).
+double cross_entropy_rows(const float* logits, const int32_t* targets, float* dlogits, int64_t rows,
+                          int64_t cols, float grad_scale);
+
+void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y, float* mean,
+                        float* rstd, int64_t rows, int64_t cols, float eps);
+void layer_norm_backward(const float* dy, const float* x, const float* gamma, const float* mean,
+                         const float* rstd, float* dx, float* dgamma, float* dbeta, int64_t rows,
+                         int64_t cols);
+
+// Inverted dropout with a counter-based generator: mask[i] is 0 or 1/(1-p).
+void dropout_mask(float* mask, int64_t n, float p, uint64_t seed);
+
+void adam_step(float* param, const float* grad, float* m, float* v, int64_t n, float lr, float beta1,
+               float beta2, float eps, float weight_decay, bool decoupled, int step);
+
+}  // namespace demure

@@ -1,0 +1,168 @@
+// Element-wise kernels, reductions and row gather/scatter, split across the
+// thread pool when the work is large enough to pay for it.
+#include <cmath>
+#include <vector>
+
+#include "kernels.h"
+#include "parallel.h"
+
+namespace demure {
+namespace {
+
+constexpr int64_t kGrain = 1 << 15;  // elements per task below which we stay on one thread
+
+inline float gelu(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); }
+inline float gelu_grad(float x) {
+  float cdf = 0.5f * (1.0f + std::erf(x * 0.70710678118654752f));
+  float pdf = 0.39894228040143268f * std::exp(-0.5f * x * x);
+  return cdf + x * pdf;
+}
+
+template <typename F>
+void for_each(int64_t n, F f) {
+  parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) f(i);
+  });
+}
+
+}  // namespace
+
+void unary_forward(int op, const float* x, float* y, int64_t n) {
+  switch (op) {
+    case kRelu: for_each(n, [&](int64_t i) { y[i] = x[i] > 0.f ? x[i] : 0.f; }); break;
+    case kGelu: for_each(n, [&](int64_t i) { y[i] = gelu(x[i]); }); break;
+    case kTanh: for_each(n, [&](int64_t i) { y[i] = std::tanh(x[i]); }); break;
+    case kSigmoid: for_each(n, [&](int64_t i) { y[i] = 1.f / (1.f + std::exp(-x[i])); }); break;
+    case kExp: for_each(n, [&](int64_t i) { y[i] = std::exp(x[i]); }); break;
+    case kLog: for_each(n, [&](int64_t i) { y[i] = std::log(x[i]); }); break;
+    case kNeg: for_each(n, [&](int64_t i) { y[i] = -x[i]; }); break;
+    case kSqrt: for_each(n, [&](int64_t i) { y[i] = std::sqrt(x[i]); }); break;
+  }
+}
+
+void unary_backward(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n,
+                    bool accumulate) {
+  auto put = [&](int64_t i, float g) { dx[i] = accumulate ? dx[i] + g : g; };
+  switch (op) {
+    case kRelu: for_each(n, [&](int64_t i) { put(i, x[i] > 0.f ? dy[i] : 0.f); }); break;
+    case kGelu: for_each(n, [&](int64_t i) { put(i, dy[i] * gelu_grad(x[i])); }); break;
+    case kTanh: for_each(n, [&](int64_t i) { put(i, dy[i] * (1.f - y[i] * y[i])); }); break;
+    case kSigmoid: for_each(n, [&](int64_t i) { put(i, dy[i] * y[i] * (1.f - y[i])); }); break;
+    case kExp: for_each(n, [&](int64_t i) { put(i, dy[i] * y[i]); }); break;
+    case kLog: for_each(n, [&](int64_t i) { put(i, dy[i] / x[i]); }); break;
+    case kNeg: for_each(n, [&](int64_t i) { put(i, -dy[i]); }); break;
+    case kSqrt: for_each(n, [&](int64_t i) { put(i, dy[i] * 0.5f / y[i]); }); break;
+  }
+}
+
+namespace {
+template <typename Op>
+void binary_apply(Op f, int mode, const float* a, const float* b, float* out, int64_t rows,
+                  int64_t cols) {
+  int64_t n = rows * cols;
+  switch (mode) {
+    case 0: for_each(n, [&](int64_t i) { out[i] = f(a[i], b[i]); }); break;
+    case 1:
+      parallel_for(rows, kGrain / (cols > 0 ? cols : 1) + 1, [&](int64_t rb, int64_t re) {
+        for (int64_t r = rb; r < re; ++r)
+          for (int64_t c = 0; c < cols; ++c) out[r * cols + c] = f(a[r * cols + c], b[c]);
+      });
+      break;
+    case 2:
+      parallel_for(rows, kGrain / (cols > 0 ? cols : 1) + 1, [&](int64_t rb, int64_t re) {
+        for (int64_t r = rb; r < re; ++r)
+          for (int64_t c = 0; c < cols; ++c) out[r * cols + c] = f(a[r * cols + c], b[r]);
+      });
+      break;
+    case 3: {
+      float s = b[0];
+      for_each(n, [&](int64_t i) { out[i] = f(a[i], s); });
+      break;
+    }
+  }
+}
+}  // namespace
+
+void binary_forward(int op, int mode, const float* a, const float* b, float* out, int64_t rows,
+                    int64_t cols) {
+  switch (op) {
+    case kAdd: binary_apply([](float p, float q) { return p + q; }, mode, a, b, out, rows, cols); break;
+    case kSub: binary_apply([](float p, float q) { return p - q; }, mode, a, b, out, rows, cols); break;
+    case kMul: binary_apply([](float p, float q) { return p * q; }, mode, a, b, out, rows, cols); break;
+    case kDiv: binary_apply([](float p, float q) { return p / q; }, mode, a, b, out, rows, cols); break;
+  }
+}
+
+void axpy(float alpha, const float* x, float* y, int64_t n) {
+  for_each(n, [&](int64_t i) { y[i] += alpha * x[i]; });
+}
+
+void scale(float alpha, const float* x, float* y, int64_t n) {
+  for_each(n, [&](int64_t i) { y[i] = alpha * x[i]; });
+}
+
+void mul_accumulate(const float* a, const float* b, float* y, int64_t n) {
+  for_each(n, [&](int64_t i) { y[i] += a[i] * b[i]; });
+}
+
+double sum_squares(const float* x, int64_t n) {
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+  return s;
+}
+
+void sum_rows(const float* x, float* out, int64_t rows, int64_t cols, bool accumulate) {
+  // Each task owns a band of columns, so no two tasks write the same output.
+  parallel_for(cols, 64, [&](int64_t cb, int64_t ce) {
+    std::vector<double> acc(ce - cb, 0.0);
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* row = x + r * cols;
+      for (int64_t c = cb; c < ce; ++c) acc[c - cb] += row[c];
+    }
+    for (int64_t c = cb; c < ce; ++c)
+      out[c] = accumulate ? out[c] + static_cast<float>(acc[c - cb]) : static_cast<float>(acc[c - cb]);
+  });
+}
+
+void sum_cols(const float* x, float* out, int64_t rows, int64_t cols, bool accumulate) {
+  parallel_for(rows, kGrain / (cols > 0 ? cols : 1) + 1, [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      double s = 0;
+      const float* row = x + r * cols;
+      for (int64_t c = 0; c < cols; ++c) s += row[c];
+      out[r] = accumulate ? out[r] + static_cast<float>(s) : static_cast<float>(s);
+    }
+  });
+}
+
+void gather_rows(const float* table, const int32_t* idx, float* out, int64_t n, int64_t dim) {
+  parallel_for(n, kGrain / (dim > 0 ? dim : 1) + 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const float* src = table + static_cast<int64_t>(idx[i]) * dim;
+      float* dst = out + i * dim;
+      for (int64_t d = 0; d < dim; ++d) dst[d] = src[d];
+    }
+  });
+}
+
+void scatter_add_rows(const float* dout, const int32_t* idx, float* dtable, int64_t n, int64_t dim,
+                      int64_t vocab) {
+  // Each task owns a band of table rows and scans all indices, so duplicate
+  // indices are summed without atomics and the result does not depend on timing.
+  int64_t work = n * dim;
+  int64_t tasks = work < (1 << 16) ? 1 : num_threads();
+  parallel_for(tasks, 1, [&](int64_t tb, int64_t te) {
+    for (int64_t t = tb; t < te; ++t) {
+      int64_t lo = vocab * t / tasks, hi = vocab * (t + 1) / tasks;
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t row = idx[i];
+        if (row < lo || row >= hi) continue;
+        const float* src = dout + i * dim;
+        float* dst = dtable + row * dim;
+        for (int64_t d = 0; d < dim; ++d) dst[d] += src[d];
+      }
+    }
+  });
+}
+
+}  // namespace demure

@@ -1,0 +1,227 @@
+// Row-wise softmax, fused cross-entropy, layer norm, dropout masks and the
+// Adam update: the neural-network kernels whose cost grows with batch x width.
+#include <cmath>
+#include <limits>
+
+#include "kernels.h"
+#include "parallel.h"
+
+namespace demure {
+namespace {
+
+constexpr int64_t kRowGrain = 1 << 14;  // elements per task
+
+int64_t row_grain(int64_t cols) { return kRowGrain / (cols > 0 ? cols : 1) + 1; }
+
+// Stable softmax of one row; returns log(sum(exp(x - max))) + max (the log-partition).
+inline float softmax_row(const float* x, float* y, int64_t cols, bool log) {
+  float mx = -std::numeric_limits<float>::infinity();
+  for (int64_t c = 0; c < cols; ++c) mx = x[c] > mx ? x[c] : mx;
+  double sum = 0;
+  for (int64_t c = 0; c < cols; ++c) {
+    float e = std::exp(x[c] - mx);
+    y[c] = e;
+    sum += e;
+  }
+  float lse = static_cast<float>(std::log(sum)) + mx;
+  if (log) {
+    for (int64_t c = 0; c < cols; ++c) y[c] = x[c] - lse;
+  } else {
+    float inv = static_cast<float>(1.0 / sum);
+    for (int64_t c = 0; c < cols; ++c) y[c] *= inv;
+  }
+  return lse;
+}
+
+}  // namespace
+
+void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols, bool log) {
+  parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) softmax_row(x + r * cols, y + r * cols, cols, log);
+  });
+}
+
+void softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols,
+                           bool log, bool accumulate) {
+  parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      const float* yr = y + r * cols;
+      const float* gr = dy + r * cols;
+      float* out = dx + r * cols;
+      if (log) {
+        // y = log p: dx = dy - p * sum(dy)
+        double s = 0;
+        for (int64_t c = 0; c < cols; ++c) s += gr[c];
+        float fs = static_cast<float>(s);
+        for (int64_t c = 0; c < cols; ++c) {
+          float g = gr[c] - std::exp(yr[c]) * fs;
+          out[c] = accumulate ? out[c] + g : g;
+        }
+      } else {
+        // y = p: dx = p * (dy - sum(dy * p))
+        double s = 0;
+        for (int64_t c = 0; c < cols; ++c) s += gr[c] * yr[c];
+        float fs = static_cast<float>(s);
+        for (int64_t c = 0; c < cols; ++c) {
+          float g = yr[c] * (gr[c] - fs);
+          out[c] = accumulate ? out[c] + g : g;
+        }
+      }
+    }
+  });
+}
+
+void softmax_masked(const float* x, float* y, int64_t batch, int64_t heads, int64_t lq, int64_t lk,
+                    bool causal, const uint8_t* key_mask) {
+  int64_t rows = batch * heads * lq;
+  parallel_for(rows, row_grain(lk), [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      int64_t i = r % lq;
+      int64_t b = r / (lq * heads);
+      const float* xr = x + r * lk;
+      float* yr = y + r * lk;
+      const uint8_t* km = key_mask ? key_mask + b * lk : nullptr;
+      int64_t limit = causal ? i + (lk - lq) + 1 : lk;
+      if (limit > lk) limit = lk;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t j = 0; j < limit; ++j)
+        if (!km || km[j]) mx = xr[j] > mx ? xr[j] : mx;
+      if (mx == -std::numeric_limits<float>::infinity()) {
+        for (int64_t j = 0; j < lk; ++j) yr[j] = 0.f;
+        continue;
+      }
+      double sum = 0;
+      for (int64_t j = 0; j < lk; ++j) {
+        float e = (j < limit && (!km || km[j])) ? std::exp(xr[j] - mx) : 0.f;
+        yr[j] = e;
+        sum += e;
+      }
+      float inv = static_cast<float>(1.0 / sum);
+      for (int64_t j = 0; j < lk; ++j) yr[j] *= inv;
+    }
+  });
+}
+
+double cross_entropy_rows(const float* logits, const int32_t* targets, float* dlogits, int64_t rows,
+                          int64_t cols, float grad_scale) {
+  double total = 0;
+  // Rows are independent; each task sums its own loss, combined in task order.
+  int64_t tasks = num_threads();
+  double partial[64] = {0};
+  if (tasks > 64) tasks = 64;
+  parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
+    int64_t slot = rb * tasks / (rows > 0 ? rows : 1);
+    double loss = 0;
+    for (int64_t r = rb; r < re; ++r) {
+      float* g = dlogits + r * cols;
+      int32_t t = targets[r];
+      if (t < 0) {
+        for (int64_t c = 0; c < cols; ++c) g[c] = 0.f;
+        continue;
+      }
+      float lse = softmax_row(logits + r * cols, g, cols, false);
+      loss += lse - logits[r * cols + t];
+      for (int64_t c = 0; c < cols; ++c) g[c] *= grad_scale;
+      g[t] -= grad_scale;
+    }
+    partial[slot] += loss;
+  });
+  for (int64_t t = 0; t < tasks; ++t) total += partial[t];
+  return total;
+}
+
+void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y, float* mean,
+                        float* rstd, int64_t rows, int64_t cols, float eps) {
+  parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      const float* xr = x + r * cols;
+      double s = 0, ss = 0;
+      for (int64_t c = 0; c < cols; ++c) s += xr[c];
+      double mu = s / cols;
+      for (int64_t c = 0; c < cols; ++c) {
+        double d = xr[c] - mu;
+        ss += d * d;
+      }
+      float rs = static_cast<float>(1.0 / std::sqrt(ss / cols + eps));
+      float m = static_cast<float>(mu);
+      mean[r] = m;
+      rstd[r] = rs;
+      float* yr = y + r * cols;
+      for (int64_t c = 0; c < cols; ++c) yr[c] = (xr[c] - m) * rs * gamma[c] + beta[c];
+    }
+  });
+}
+
+void layer_norm_backward(const float* dy, const float* x, const float* gamma, const float* mean,
+                         const float* rstd, float* dx, float* dgamma, float* dbeta, int64_t rows,
+                         int64_t cols) {
+  // dx (accumulated) per row in parallel; dgamma/dbeta (accumulated) per column band.
+  parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      const float* xr = x + r * cols;
+      const float* gr = dy + r * cols;
+      float m = mean[r], rs = rstd[r];
+      double a = 0, b = 0;  // a = sum(g*gamma), b = sum(g*gamma*xhat)
+      for (int64_t c = 0; c < cols; ++c) {
+        float gg = gr[c] * gamma[c];
+        a += gg;
+        b += gg * (xr[c] - m) * rs;
+      }
+      float fa = static_cast<float>(a / cols), fb = static_cast<float>(b / cols);
+      float* out = dx + r * cols;
+      for (int64_t c = 0; c < cols; ++c) {
+        float xhat = (xr[c] - m) * rs;
+        out[c] += rs * (gr[c] * gamma[c] - fa - xhat * fb);
+      }
+    }
+  });
+  parallel_for(cols, 16, [&](int64_t cb, int64_t ce) {
+    for (int64_t c = cb; c < ce; ++c) {
+      double sg = 0, sb = 0;
+      for (int64_t r = 0; r < rows; ++r) {
+        float g = dy[r * cols + c];
+        sg += g * (x[r * cols + c] - mean[r]) * rstd[r];
+        sb += g;
+      }
+      dgamma[c] += static_cast<float>(sg);
+      dbeta[c] += static_cast<float>(sb);
+    }
+  });
+}
+
+void dropout_mask(float* mask, int64_t n, float p, uint64_t seed) {
+  float keep_scale = 1.f / (1.f - p);
+  parallel_for(n, 1 << 15, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      // splitmix64 of (seed, i): a counter-based stream, so the mask does not
+      // depend on how the work is split across threads.
+      uint64_t z = seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(i + 1);
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      z ^= z >> 31;
+      float u = static_cast<float>(z >> 40) * (1.0f / 16777216.0f);
+      mask[i] = u < p ? 0.f : keep_scale;
+    }
+  });
+}
+
+void adam_step(float* param, const float* grad, float* m, float* v, int64_t n, float lr, float beta1,
+               float beta2, float eps, float weight_decay, bool decoupled, int step) {
+  float c1 = 1.f - static_cast<float>(std::pow(beta1, step));
+  float c2 = 1.f - static_cast<float>(std::pow(beta2, step));
+  float step_size = lr / c1;
+  float inv_sqrt_c2 = 1.f / std::sqrt(c2);
+  parallel_for(n, 1 << 15, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      float g = grad[i];
+      if (!decoupled && weight_decay != 0.f) g += weight_decay * param[i];
+      m[i] = beta1 * m[i] + (1.f - beta1) * g;
+      v[i] = beta2 * v[i] + (1.f - beta2) * g * g;
+      float denom = std::sqrt(v[i]) * inv_sqrt_c2 + eps;
+      if (decoupled && weight_decay != 0.f) param[i] -= lr * weight_decay * param[i];
+      param[i] -= step_size * m[i] / denom;
+    }
+  });
+}
+
+}  // namespace demure

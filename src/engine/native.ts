@@ -1,0 +1,195 @@
+import { createRequire } from "node:module";
+
+/**
+ * The compiled kernels (native/*.cc, built by node-gyp at install time).
+ * Every function works in place on the memory of the typed arrays it is given.
+ * Shapes are checked by the TypeScript ops before they call in.
+ */
+export interface NativeKernels {
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
+  gemmBatched(
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    strideA: number,
+    b: Float32Array,
+    strideB: number,
+    beta: number,
+    c: Float32Array,
+    strideC: number,
+  ): void;
+  unary(op: number, x: Float32Array, y: Float32Array, n: number): void;
+  unaryBackward(
+    op: number,
+    x: Float32Array,
+    y: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    n: number,
+    accumulate: boolean,
+  ): void;
+  binary(
+    op: number,
+    mode: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    rows: number,
+    cols: number,
+  ): void;
+  axpy(alpha: number, x: Float32Array, y: Float32Array, n: number): void;
+  scale(alpha: number, x: Float32Array, y: Float32Array, n: number): void;
+  mulAccumulate(a: Float32Array, b: Float32Array, y: Float32Array, n: number): void;
+  sumSquares(x: Float32Array, n: number): number;
+  sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number, acc: boolean): void;
+  sumCols(x: Float32Array, out: Float32Array, rows: number, cols: number, acc: boolean): void;
+  gatherRows(
+    table: Float32Array,
+    vocab: number,
+    idx: Int32Array,
+    out: Float32Array,
+    n: number,
+    dim: number,
+  ): void;
+  scatterAddRows(
+    dout: Float32Array,
+    idx: Int32Array,
+    dtable: Float32Array,
+    vocab: number,
+    n: number,
+    dim: number,
+  ): void;
+  softmax(x: Float32Array, y: Float32Array, rows: number, cols: number, log: boolean): void;
+  softmaxBackward(
+    y: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    rows: number,
+    cols: number,
+    log: boolean,
+    accumulate: boolean,
+  ): void;
+  softmaxMasked(
+    x: Float32Array,
+    y: Float32Array,
+    batch: number,
+    heads: number,
+    lq: number,
+    lk: number,
+    causal: boolean,
+    keyMask: Uint8Array | null,
+  ): void;
+  crossEntropy(
+    logits: Float32Array,
+    targets: Int32Array,
+    dlogits: Float32Array,
+    rows: number,
+    cols: number,
+    gradScale: number,
+  ): number;
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  layerNormBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    rows: number,
+    cols: number,
+  ): void;
+  dropoutMask(mask: Float32Array, n: number, p: number, seedLo: number, seedHi: number): void;
+  adam(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: boolean,
+    step: number,
+  ): void;
+  info(): { blasBuilt: boolean; blas: boolean; threads: number; simd: string };
+  setThreads(n: number): void;
+  setBlas(on: boolean): boolean;
+}
+
+const require = createRequire(import.meta.url);
+
+function load(): NativeKernels {
+  // dist/src/engine/native.js -> <package root>/build/Release/demure_native.node
+  const candidates = [
+    new URL("../../../build/Release/demure_native.node", import.meta.url),
+    new URL("../../build/Release/demure_native.node", import.meta.url),
+  ];
+  let lastError: unknown;
+  for (const url of candidates) {
+    try {
+      return require(url.pathname) as NativeKernels;
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  throw new Error(
+    `demure: the native kernels are not built (run \`npm ci\` or \`npx node-gyp rebuild\`): ${String(lastError)}`,
+  );
+}
+
+/** The loaded addon. */
+export const native: NativeKernels = load();
+
+/** Codes shared with native/kernels.h. */
+export const UnaryOp = {
+  relu: 0,
+  gelu: 1,
+  tanh: 2,
+  sigmoid: 3,
+  exp: 4,
+  log: 5,
+  neg: 6,
+  sqrt: 7,
+} as const;
+export type UnaryOpName = keyof typeof UnaryOp;
+
+export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+export type BinaryOpName = keyof typeof BinaryOp;
+
+/** Which matrix-multiply path and how many threads the kernels use. */
+export function engineInfo(): { blasBuilt: boolean; blas: boolean; threads: number; simd: string } {
+  return native.info();
+}

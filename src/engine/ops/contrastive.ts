@@ -1,0 +1,53 @@
+import { fromOp, type Tensor } from "../tensor.js";
+import { scale } from "./elementwise.js";
+import { crossEntropy } from "./loss.js";
+import { matmul } from "./matmul.js";
+import { sum } from "./reduce.js";
+import { mul } from "./elementwise.js";
+
+/** x / max(‖x‖₂, eps) over the last axis. */
+export function l2Normalize(x: Tensor, eps = 1e-12): Tensor {
+  const cols = x.shape[x.rank - 1]!;
+  const rows = x.size / cols;
+  const y = new Float32Array(x.size);
+  const norms = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += x.data[r * cols + c]! ** 2;
+    const n = Math.max(Math.sqrt(s), eps);
+    norms[r] = n;
+    for (let c = 0; c < cols; c++) y[r * cols + c] = x.data[r * cols + c]! / n;
+  }
+  return fromOp(y, x.shape, [x], (out) => {
+    // dx = (g − y (g·y)) / ‖x‖  (or g/eps where the norm was clamped)
+    const g = out.grad!;
+    const gx = x.ensureGrad();
+    for (let r = 0; r < rows; r++) {
+      const clamped = norms[r] === eps;
+      let dot = 0;
+      if (!clamped) for (let c = 0; c < cols; c++) dot += g[r * cols + c]! * y[r * cols + c]!;
+      for (let c = 0; c < cols; c++) {
+        const i = r * cols + c;
+        gx[i]! += (g[i]! - y[i]! * dot) / norms[r]!;
+      }
+    }
+  });
+}
+
+/** Cosine similarity of matching rows of a and b (same shape) → shape without the last axis. */
+export function cosine(a: Tensor, b: Tensor): Tensor {
+  return sum(mul(l2Normalize(a), l2Normalize(b)), -1);
+}
+
+/**
+ * InfoNCE with in-batch negatives: row i of `anchors` should match row i of
+ * `positives` rather than any other row j. Cosine similarities / temperature,
+ * mean cross-entropy over rows.
+ */
+export function infoNce(anchors: Tensor, positives: Tensor, temperature: number): Tensor {
+  const n = anchors.shape[0]!;
+  const logits = scale(matmul(l2Normalize(anchors), l2Normalize(positives), { transB: true }), 1 / temperature);
+  const targets = new Int32Array(n);
+  for (let i = 0; i < n; i++) targets[i] = i;
+  return crossEntropy(logits, targets);
+}

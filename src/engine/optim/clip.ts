@@ -1,0 +1,17 @@
+import { native } from "../native.js";
+import type { Tensor } from "../tensor.js";
+
+/**
+ * Scale all gradients so their global L2 norm is at most `maxNorm`.
+ * Returns the norm before clipping.
+ */
+export function clipGradNorm(params: Tensor[], maxNorm: number): number {
+  let sq = 0;
+  for (const p of params) if (p.grad !== null) sq += native.sumSquares(p.grad, p.grad.length);
+  const norm = Math.sqrt(sq);
+  if (norm > maxNorm && norm > 0) {
+    const s = maxNorm / norm;
+    for (const p of params) if (p.grad !== null) native.scale(s, p.grad, p.grad, p.grad.length);
+  }
+  return norm;
+}

@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { crossEntropy, dropout, engineInfo, layerNorm, native, softmax, tensor } from "../../src/engine/index.js";
+import { Rng } from "../../src/util/rng.js";
+import { assertClose } from "./gradcheck.js";
+
+function rand(n: number, rng: Rng): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform() * 2 - 1;
+  return a;
+}
+
+/** C = alpha·op(A)·op(B) + beta·C in float64, the yardstick for both kernels. */
+function reference(
+  ta: boolean,
+  tb: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  ldc: number,
+): Float32Array {
+  const out = Float32Array.from(c);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (ta ? a[p * lda + i]! : a[i * lda + p]!) * (tb ? b[j * ldb + p]! : b[p * ldb + j]!);
+      out[i * ldc + j] = alpha * s + (beta === 0 ? 0 : beta * c[i * ldc + j]!);
+    }
+  }
+  return out;
+}
+
+function withBlas<T>(on: boolean, fn: () => T): T {
+  const before = engineInfo().blas;
+  native.setBlas(on);
+  try {
+    return fn();
+  } finally {
+    native.setBlas(before);
+  }
+}
+
+describe("sgemm: portable kernel and BLAS agree with a float64 reference", () => {
+  const rng = new Rng(1);
+  const shapes: Array<[number, number, number]> = [
+    [1, 1, 1],
+    [7, 13, 5],
+    [65, 63, 67],
+    [129, 3, 257],
+    [3, 300, 2],
+    [256, 50, 64],
+  ];
+  for (const [m, n, k] of shapes) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      test(`${m}x${n}x${k} transA=${ta} transB=${tb}, padded leading dims`, () => {
+        const lda = (ta ? m : k) + 3;
+        const ldb = (tb ? k : n) + 2;
+        const ldc = n + 1;
+        const a = rand((ta ? k : m) * lda, rng);
+        const b = rand((tb ? n : k) * ldb, rng);
+        const c0 = rand(m * ldc, rng);
+        for (const beta of [0, 0.5]) {
+          const want = reference(ta, tb, m, n, k, 1.5, a, lda, b, ldb, beta, c0, ldc);
+          for (const blas of [false, true]) {
+            const c = Float32Array.from(c0);
+            if (beta === 0) for (let i = 0; i < c.length; i += 2) c[i] = Number.NaN; // beta=0 must overwrite
+            withBlas(blas, () => native.gemm(ta, tb, m, n, k, 1.5, a, lda, b, ldb, beta, c, ldc));
+            for (let i = 0; i < m; i++) {
+              for (let j = 0; j < n; j++) {
+                const got = c[i * ldc + j]!;
+                const exp = want[i * ldc + j]!;
+                assert.ok(Math.abs(got - exp) <= 1e-4 * (1 + Math.abs(exp)) * Math.sqrt(k), `blas=${blas} beta=${beta} C[${i},${j}] ${got} vs ${exp}`);
+              }
+            }
+          }
+        }
+      });
+    }
+  }
+  test("K = 0 leaves beta·C", () => {
+    for (const blas of [false, true]) {
+      const c = Float32Array.from([1, 2, 3, 4]);
+      withBlas(blas, () => native.gemm(false, false, 2, 2, 0, 1, new Float32Array(0), 1, new Float32Array(0), 2, 0.5, c, 2));
+      assertClose(c, [0.5, 1, 1.5, 2], 1e-6, `blas=${blas}`);
+    }
+  });
+  test("batched products match per-matrix products", () => {
+    const [batch, m, n, k] = [5, 7, 6, 9];
+    const a = rand(batch * m * k, rng);
+    const b = rand(batch * n * k, rng);
+    const c = new Float32Array(batch * m * n);
+    native.gemmBatched(false, true, batch, m, n, k, 1, a, m * k, b, n * k, 0, c, m * n);
+    for (let i = 0; i < batch; i++) {
+      const want = reference(false, true, m, n, k, 1, a.subarray(i * m * k), k, b.subarray(i * n * k), k, 0, new Float32Array(m * n), n);
+      assertClose(c.subarray(i * m * n, (i + 1) * m * n), want, 1e-5, `batch ${i}`);
+    }
+  });
+  test("bad buffers are refused, not read out of bounds", () => {
+    assert.throws(() => native.gemm(false, false, 4, 4, 4, 1, new Float32Array(3), 4, new Float32Array(16), 4, 0, new Float32Array(16), 4), /too short/);
+    const table = new Float32Array(8);
+    assert.throws(() => native.gatherRows(table, 4, Int32Array.from([0, 4]), new Float32Array(4), 2, 2), /outside/);
+  });
+});
+
+describe("numeric kernels against hand-computed values", () => {
+  test("softmax rows sum to one and match exp/sum", () => {
+    const y = softmax(tensor([1, 2, 3, 1000, 1000, 1000], [2, 3])).data;
+    const e = [Math.exp(-2), Math.exp(-1), 1];
+    const z = e.reduce((s, v) => s + v, 0);
+    assertClose(y, [...e.map((v) => v / z), 1 / 3, 1 / 3, 1 / 3], 1e-6);
+  });
+  test("cross-entropy equals −log softmax at the target, averaged over kept rows", () => {
+    const logits = tensor([1, 2, 3, 0, 0, 0, 5, 1, 1], [3, 3]);
+    const loss = crossEntropy(logits, Int32Array.from([2, -1, 0])).item();
+    const l0 = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) - 3;
+    const l2 = Math.log(Math.exp(5) + 2 * Math.exp(1)) - 5;
+    assert.ok(Math.abs(loss - (l0 + l2) / 2) < 1e-6, `${loss}`);
+  });
+  test("layer norm gives zero mean and unit variance before the affine part", () => {
+    const y = layerNorm(tensor([1, 2, 3, 4, 10, 10, 10, 14], [2, 4]), tensor([1, 1, 1, 1]), tensor([0, 0, 0, 0]), 0).data;
+    const s = Math.sqrt(1.25);
+    assertClose(y.subarray(0, 4), [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s], 1e-5);
+    assertClose(y.subarray(4), [-1 / Math.sqrt(3), -1 / Math.sqrt(3), -1 / Math.sqrt(3), Math.sqrt(3)], 1e-5);
+  });
+  test("dropout is deterministic per seed, drops about p, keeps the expectation", () => {
+    const x = tensor(new Float32Array(100_000).fill(1), [100_000]);
+    const a = dropout(x, 0.25, new Rng(3), true).data;
+    const b = dropout(x, 0.25, new Rng(3), true).data;
+    const c = dropout(x, 0.25, new Rng(4), true).data;
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+    const zeros = a.filter((v) => v === 0).length / a.length;
+    assert.ok(Math.abs(zeros - 0.25) < 0.01, `dropped ${zeros}`);
+    assert.ok(Math.abs(a.reduce((s, v) => s + v, 0) / a.length - 1) < 0.01);
+    assert.equal(dropout(x, 0.25, new Rng(3), false), x);
+  });
+  test("scatter-add sums repeated ids, independent of threading", () => {
+    const dim = 3;
+    const n = 40_000;
+    const idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i % 7;
+    const dout = new Float32Array(n * dim).fill(1);
+    const table = new Float32Array(7 * dim);
+    native.scatterAddRows(dout, idx, table, 7, n, dim);
+    const counts = [0, 1, 2, 3, 4, 5, 6].map((r) => idx.filter((v) => v === r).length);
+    assertClose(table, counts.flatMap((c) => [c, c, c]), 1e-6);
+  });
+});
