@@ -83,25 +83,41 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// gemmBatched(transA, transB, batch, M, N, K, alpha, A, strideA, B, strideB, beta, C, strideC)
-// Row-major, tightly packed matrices (lda = op-less column count), one per batch entry.
+// Extent in floats of a rows x cols row-major matrix with leading dimension ld.
+int64_t extent(int64_t rows, int64_t cols, int64_t ld) { return rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols; }
+
+// gemmBatched(transA, transB, outer, inner, M, N, K, alpha,
+//             A, lda, strideAOuter, strideAInner,
+//             B, ldb, strideBOuter, strideBInner,
+//             beta, C, ldc, strideCOuter, strideCInner)
+// Product i = (o, h), o < outer, h < inner, uses the matrices at offset
+// o*strideOuter + h*strideInner of each buffer. Two-level strides let
+// attention read each head's slice of a [B, L, heads*dh] tensor in place.
 Napi::Value GemmBatched(const Napi::CallbackInfo& info) {
   Args a{info};
   bool ta = a.flag(0), tb = a.flag(1);
-  int64_t batch = a.i64(2), M = a.i64(3), N = a.i64(4), K = a.i64(5);
-  int64_t sA = a.i64(8), sB = a.i64(10), sC = a.i64(13);
-  const float* A = a.f32(7, batch == 0 ? 0 : (batch - 1) * sA + M * K);
-  const float* B = a.f32(9, batch == 0 ? 0 : (batch - 1) * sB + K * N);
-  float* C = a.f32(12, batch == 0 ? 0 : (batch - 1) * sC + M * N);
+  int64_t outer = a.i64(2), inner = a.i64(3), M = a.i64(4), N = a.i64(5), K = a.i64(6);
+  int64_t lda = a.i64(9), sAo = a.i64(10), sAi = a.i64(11);
+  int64_t ldb = a.i64(13), sBo = a.i64(14), sBi = a.i64(15);
+  int64_t ldc = a.i64(18), sCo = a.i64(19), sCi = a.i64(20);
+  bool any = outer > 0 && inner > 0;
+  int64_t lastA = any ? (outer - 1) * sAo + (inner - 1) * sAi : 0;
+  int64_t lastB = any ? (outer - 1) * sBo + (inner - 1) * sBi : 0;
+  int64_t lastC = any ? (outer - 1) * sCo + (inner - 1) * sCi : 0;
+  const float* A = a.f32(8, any ? lastA + (ta ? extent(K, M, lda) : extent(M, K, lda)) : 0);
+  const float* B = a.f32(12, any ? lastB + (tb ? extent(N, K, ldb) : extent(K, N, ldb)) : 0);
+  float* C = a.f32(17, any ? lastC + extent(M, N, ldc) : 0);
   if (!a.ok) return info.Env().Undefined();
-  float alpha = static_cast<float>(a.num(6)), beta = static_cast<float>(a.num(11));
-  int lda = static_cast<int>(ta ? M : K), ldb = static_cast<int>(tb ? K : N);
-  // Many small products: one thread per batch range; each product runs the
+  float alpha = static_cast<float>(a.num(7)), beta = static_cast<float>(a.num(16));
+  // Many small products: one thread per range of products; each runs the
   // portable kernel single-threaded (BLAS threading would only add overhead here).
-  parallel_for(batch, 1, [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b)
-      demure::sgemm_fallback(ta, tb, M, N, K, alpha, A + b * sA, lda, B + b * sB, ldb, beta, C + b * sC,
-                             static_cast<int>(N));
+  parallel_for(outer * inner, 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      int64_t o = i / inner, h = i % inner;
+      demure::sgemm_fallback(ta, tb, static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha,
+                             A + o * sAo + h * sAi, static_cast<int>(lda), B + o * sBo + h * sBi,
+                             static_cast<int>(ldb), beta, C + o * sCo + h * sCi, static_cast<int>(ldc));
+    }
   });
   return info.Env().Undefined();
 }
@@ -298,7 +314,8 @@ Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// layerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, cols) (all accumulate)
+// layerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, cols, accumulateDx)
+// (dgamma and dbeta always accumulate)
 Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
   Args a{info};
   int64_t rows = a.i64(8), cols = a.i64(9);
@@ -310,7 +327,7 @@ Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
   float* dx = a.f32(5, rows * cols);
   float* dg = a.f32(6, cols);
   float* db = a.f32(7, cols);
-  if (a.ok) demure::layer_norm_backward(dy, x, g, mean, rstd, dx, dg, db, rows, cols);
+  if (a.ok) demure::layer_norm_backward(dy, x, g, mean, rstd, dx, dg, db, rows, cols, a.flag(10));
   return info.Env().Undefined();
 }
 

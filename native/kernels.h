@@ -48,7 +48,7 @@ void layer_norm_forward(const float* x, const float* gamma, const float* beta, f
                         float* rstd, int64_t rows, int64_t cols, float eps);
 void layer_norm_backward(const float* dy, const float* x, const float* gamma, const float* mean,
                          const float* rstd, float* dx, float* dgamma, float* dbeta, int64_t rows,
-                         int64_t cols);
+                         int64_t cols, bool accumulate_dx);
 
 // Inverted dropout with a counter-based generator: mask[i] is 0 or 1/(1-p).
 void dropout_mask(float* mask, int64_t n, float p, uint64_t seed);

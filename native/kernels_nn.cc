@@ -154,7 +154,7 @@ void layer_norm_forward(const float* x, const float* gamma, const float* beta, f
 
 void layer_norm_backward(const float* dy, const float* x, const float* gamma, const float* mean,
                          const float* rstd, float* dx, float* dgamma, float* dbeta, int64_t rows,
-                         int64_t cols) {
+                         int64_t cols, bool accumulate_dx) {
   // dx (accumulated) per row in parallel; dgamma/dbeta (accumulated) per column band.
   parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
     for (int64_t r = rb; r < re; ++r) {
@@ -171,7 +171,8 @@ void layer_norm_backward(const float* dy, const float* x, const float* gamma, co
       float* out = dx + r * cols;
       for (int64_t c = 0; c < cols; ++c) {
         float xhat = (xr[c] - m) * rs;
-        out[c] += rs * (gr[c] * gamma[c] - fa - xhat * fb);
+        float g = rs * (gr[c] * gamma[c] - fa - xhat * fb);
+        out[c] = accumulate_dx ? out[c] + g : g;
       }
     }
   });

@@ -13,6 +13,7 @@ import {
   scale,
   selectPositions,
   type Tensor,
+  withBufferPool,
 } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 
@@ -60,16 +61,19 @@ export function makeReferenceStep(shape: StepShape = REFERENCE_SHAPE, seed = 0):
   const rng = new Rng(seed);
   const emb = normalInit([items, dim], 1, rng, "emb");
   const pos = normalInit([length, dim], 1, rng, "pos");
-  const ln = [0, 1, 2].map((i) => ({ g: constantInit([dim], 1, `ln${i}.g`), b: constantInit([dim], 0, `ln${i}.b`) }));
-  const [q, k, v, o, f1, f2] = ["q", "k", "v", "o", "f1", "f2"].map((n) => linear(dim, dim, rng, n)) as [
-    Linear,
-    Linear,
-    Linear,
-    Linear,
-    Linear,
-    Linear,
+  const ln = [0, 1, 2].map((i) => ({
+    g: constantInit([dim], 1, `ln${i}.g`),
+    b: constantInit([dim], 0, `ln${i}.b`),
+  }));
+  const [q, k, v, o, f1, f2] = ["q", "k", "v", "o", "f1", "f2"].map((n) =>
+    linear(dim, dim, rng, n),
+  ) as [Linear, Linear, Linear, Linear, Linear, Linear];
+  const params = [
+    emb,
+    pos,
+    ...ln.flatMap((l) => [l.g, l.b]),
+    ...[q, k, v, o, f1, f2].flatMap((l) => [l.w, l.b]),
   ];
-  const params = [emb, pos, ...ln.flatMap((l) => [l.g, l.b]), ...[q, k, v, o, f1, f2].flatMap((l) => [l.w, l.b])];
   const opt = new Adam(params, { lr: 1e-3 });
   const x = new Int32Array(batch * length);
   const t = new Int32Array(batch);
@@ -78,24 +82,43 @@ export function makeReferenceStep(shape: StepShape = REFERENCE_SHAPE, seed = 0):
   const ln2 = ln[1]!;
   const ln3 = ln[2]!;
 
-  return () => {
-    for (let i = 0; i < x.length; i++) x[i] = 1 + rng.int(items - 1);
-    for (let i = 0; i < t.length; i++) t[i] = 1 + rng.int(items - 1);
-    let h = add(scale(embedding(emb, x, [batch, length]), Math.sqrt(dim)), pos);
-    const z = layerNorm(h, ln1.g, ln1.b, 1e-5);
-    h = add(h, apply(o, attention(apply(q, z), apply(k, z), apply(v, z), { heads: 1, causal: true, keyMask: null })));
-    h = layerNorm(add(h, apply(f2, relu(apply(f1, layerNorm(h, ln2.g, ln2.b, 1e-5))))), ln3.g, ln3.b, 1e-5);
-    const logits = matmul(selectPositions(h, last), emb, { transB: true });
-    const loss = crossEntropy(logits, t);
-    opt.zeroGrad();
-    loss.backward();
-    opt.update();
-    return loss.item();
-  };
+  return () =>
+    withBufferPool(() => {
+      for (let i = 0; i < x.length; i++) x[i] = 1 + rng.int(items - 1);
+      for (let i = 0; i < t.length; i++) t[i] = 1 + rng.int(items - 1);
+      let h = add(scale(embedding(emb, x, [batch, length]), Math.sqrt(dim)), pos);
+      const z = layerNorm(h, ln1.g, ln1.b, 1e-5);
+      h = add(
+        h,
+        apply(
+          o,
+          attention(apply(q, z), apply(k, z), apply(v, z), {
+            heads: 1,
+            causal: true,
+            keyMask: null,
+          }),
+        ),
+      );
+      h = layerNorm(
+        add(h, apply(f2, relu(apply(f1, layerNorm(h, ln2.g, ln2.b, 1e-5))))),
+        ln3.g,
+        ln3.b,
+        1e-5,
+      );
+      const logits = matmul(selectPositions(h, last), emb, { transB: true });
+      const loss = crossEntropy(logits, t);
+      opt.zeroGrad();
+      loss.backward();
+      opt.update();
+      return loss.item();
+    });
 }
 
 /** Time `steps` reference steps after 3 warm-up steps; report the median. */
-export function runReferenceStep(steps: number, onStep?: (i: number, ms: number) => void): StepResult {
+export function runReferenceStep(
+  steps: number,
+  onStep?: (i: number, ms: number) => void,
+): StepResult {
   const step = makeReferenceStep();
   for (let i = 0; i < 3; i++) step();
   const times: number[] = [];

@@ -24,18 +24,25 @@ export interface NativeKernels {
   gemmBatched(
     transA: boolean,
     transB: boolean,
-    batch: number,
+    outer: number,
+    inner: number,
     m: number,
     n: number,
     k: number,
     alpha: number,
     a: Float32Array,
-    strideA: number,
+    lda: number,
+    strideAOuter: number,
+    strideAInner: number,
     b: Float32Array,
-    strideB: number,
+    ldb: number,
+    strideBOuter: number,
+    strideBInner: number,
     beta: number,
     c: Float32Array,
-    strideC: number,
+    ldc: number,
+    strideCOuter: number,
+    strideCInner: number,
   ): void;
   unary(op: number, x: Float32Array, y: Float32Array, n: number): void;
   unaryBackward(
@@ -128,6 +135,7 @@ export interface NativeKernels {
     dbeta: Float32Array,
     rows: number,
     cols: number,
+    accumulateDx: boolean,
   ): void;
   dropoutMask(mask: Float32Array, n: number, p: number, seedLo: number, seedHi: number): void;
   adam(

@@ -28,7 +28,11 @@ interface HeaderEntry {
   length: number;
 }
 
-export function saveArrays(path: string, arrays: Map<string, NamedArray>, meta: unknown = {}): void {
+export function saveArrays(
+  path: string,
+  arrays: Map<string, NamedArray>,
+  meta: unknown = {},
+): void {
   const entries: HeaderEntry[] = [];
   let offset = 0;
   for (const [name, a] of arrays) {
@@ -54,19 +58,24 @@ export function loadArrays(path: string): { arrays: Map<string, NamedArray>; met
   try {
     buf = readFileSync(path);
   } catch (e) {
-    throw new UserError(`cannot read parameter file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
-      file: path,
-    });
+    throw new UserError(
+      `cannot read parameter file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      {
+        file: path,
+      },
+    );
   }
   const bad = (why: string): never => {
     throw new UserError(`not a valid demure parameter file: ${why}`, { file: path });
   };
   if (buf.length < 44 || buf.toString("ascii", 0, 4) !== MAGIC) bad("wrong magic bytes");
   const version = buf.readUInt32LE(4);
-  if (version !== PARAMS_FORMAT_VERSION) bad(`format version ${version}, this build reads ${PARAMS_FORMAT_VERSION}`);
+  if (version !== PARAMS_FORMAT_VERSION)
+    bad(`format version ${version}, this build reads ${PARAMS_FORMAT_VERSION}`);
   const body = buf.subarray(0, buf.length - 32);
   const digest = createHash("sha256").update(body).digest();
-  if (!digest.equals(buf.subarray(buf.length - 32))) bad("checksum mismatch (the file is truncated or altered)");
+  if (!digest.equals(buf.subarray(buf.length - 32)))
+    bad("checksum mismatch (the file is truncated or altered)");
   const headerLen = buf.readUInt32LE(8);
   const { entries, meta } = JSON.parse(buf.toString("utf8", 12, 12 + headerLen)) as {
     entries: HeaderEntry[];

@@ -4,6 +4,9 @@
  * that adds its gradient into theirs. `loss.backward()` walks that graph in
  * reverse topological order, then lets go of it so the buffers can be freed.
  */
+import { native } from "./native.js";
+import { alloc, allocUninit } from "./pool.js";
+
 export type Shape = number[];
 
 let gradEnabled = true;
@@ -42,7 +45,9 @@ export class Tensor {
 
   constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
     if (data.length !== sizeOf(shape)) {
-      throw new Error(`tensor data has ${data.length} elements, shape [${shape}] needs ${sizeOf(shape)}`);
+      throw new Error(
+        `tensor data has ${data.length} elements, shape [${shape}] needs ${sizeOf(shape)}`,
+      );
     }
     this.data = data;
     this.shape = shape;
@@ -62,19 +67,48 @@ export class Tensor {
 
   /** The gradient buffer, allocated (zeroed) on first use. */
   ensureGrad(): Float32Array {
-    if (this.grad === null) this.grad = new Float32Array(this.data.length);
+    if (this.grad === null) {
+      // A trainable leaf's gradient outlives the step; an intermediate's is recycled with it.
+      this.grad =
+        this.backwardFn === null ? new Float32Array(this.data.length) : alloc(this.data.length);
+    }
     return this.grad;
+  }
+
+  /**
+   * Where an op's backward pass should put this tensor's gradient. When no
+   * gradient has arrived yet (`fresh`), the buffer is uninitialised and the op
+   * must OVERWRITE all of it (no zero-fill needed); otherwise it must ADD into it.
+   * Ops that touch only part of the input use `ensureGrad()` instead.
+   */
+  gradSink(): { buf: Float32Array; fresh: boolean } {
+    if (this.grad !== null) return { buf: this.grad, fresh: false };
+    this.grad =
+      this.backwardFn === null ? new Float32Array(this.data.length) : allocUninit(this.data.length);
+    return { buf: this.grad, fresh: true };
+  }
+
+  /**
+   * Hand `g` (a gradient shaped exactly like this tensor) over without a copy
+   * when nothing has arrived yet and this is an intermediate (its buffer is
+   * recycled with the step); otherwise add it in.
+   */
+  receiveGrad(g: Float32Array): void {
+    if (this.grad === null && this.backwardFn !== null) this.grad = g;
+    else addInto(this, g);
   }
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.data.length !== 1) throw new Error(`item() needs one element, tensor has shape [${this.shape}]`);
+    if (this.data.length !== 1)
+      throw new Error(`item() needs one element, tensor has shape [${this.shape}]`);
     return this.data[0]!;
   }
 
   /** Back-propagate from this scalar, then free the graph below it. */
   backward(): void {
-    if (this.data.length !== 1) throw new Error(`backward() needs a scalar, got shape [${this.shape}]`);
+    if (this.data.length !== 1)
+      throw new Error(`backward() needs a scalar, got shape [${this.shape}]`);
     const order = topologicalOrder(this);
     this.ensureGrad()[0] = 1;
     for (let i = order.length - 1; i >= 0; i--) {
@@ -164,5 +198,13 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 export function assertShape(t: Tensor, shape: readonly number[], what: string): void {
-  if (!sameShape(t.shape, shape)) throw new Error(`${what}: expected shape [${shape}], got [${t.shape}]`);
+  if (!sameShape(t.shape, shape))
+    throw new Error(`${what}: expected shape [${shape}], got [${t.shape}]`);
+}
+
+/** t.grad (+)= g, overwriting when t has no gradient yet. */
+export function addInto(t: Tensor, g: Float32Array, alpha = 1): void {
+  const { buf, fresh } = t.gradSink();
+  if (fresh) native.scale(alpha, g, buf, buf.length);
+  else native.axpy(alpha, g, buf, buf.length);
 }

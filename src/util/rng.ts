@@ -12,6 +12,13 @@ export class Rng {
   private spare: number | null = null;
 
   constructor(seed: number) {
+    this.s0 = this.s1 = this.s2 = this.s3 = 0;
+    this.reseed(seed);
+  }
+
+  /** Restart the stream from `seed` (as if newly constructed). */
+  reseed(seed: number): void {
+    this.spare = null;
     let x = seed >>> 0;
     const next = (): number => {
       x = (x + 0x9e3779b9) >>> 0;

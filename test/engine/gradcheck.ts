@@ -23,7 +23,11 @@ export interface GradcheckOptions {
  * summed in float64 so the numeric side is not limited by float32 round-off
  * of the reduction.
  */
-export function gradcheck(f: (inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): void {
+export function gradcheck(
+  f: (inputs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  opts: GradcheckOptions = {},
+): void {
   const eps = opts.eps ?? 1e-2;
   const rtol = opts.rtol ?? 2e-2;
   const atol = opts.atol ?? 2e-3;
@@ -79,7 +83,12 @@ function seedBackward(y: Tensor, w: Float64Array): void {
   root.backward();
 }
 
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = "value"): void {
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol = 1e-5,
+  what = "value",
+): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i]!;

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { crossEntropy, dropout, engineInfo, layerNorm, native, softmax, tensor } from "../../src/engine/index.js";
+import {
+  crossEntropy,
+  dropout,
+  engineInfo,
+  gemmStrided,
+  layerNorm,
+  native,
+  softmax,
+  tensor,
+} from "../../src/engine/index.js";
 import { Rng } from "../../src/util/rng.js";
 import { assertClose } from "./gradcheck.js";
 
@@ -30,7 +39,8 @@ function reference(
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let p = 0; p < k; p++) s += (ta ? a[p * lda + i]! : a[i * lda + p]!) * (tb ? b[j * ldb + p]! : b[p * ldb + j]!);
+      for (let p = 0; p < k; p++)
+        s += (ta ? a[p * lda + i]! : a[i * lda + p]!) * (tb ? b[j * ldb + p]! : b[p * ldb + j]!);
       out[i * ldc + j] = alpha * s + (beta === 0 ? 0 : beta * c[i * ldc + j]!);
     }
   }
@@ -81,7 +91,10 @@ describe("sgemm: portable kernel and BLAS agree with a float64 reference", () =>
               for (let j = 0; j < n; j++) {
                 const got = c[i * ldc + j]!;
                 const exp = want[i * ldc + j]!;
-                assert.ok(Math.abs(got - exp) <= 1e-4 * (1 + Math.abs(exp)) * Math.sqrt(k), `blas=${blas} beta=${beta} C[${i},${j}] ${got} vs ${exp}`);
+                assert.ok(
+                  Math.abs(got - exp) <= 1e-4 * (1 + Math.abs(exp)) * Math.sqrt(k),
+                  `blas=${blas} beta=${beta} C[${i},${j}] ${got} vs ${exp}`,
+                );
               }
             }
           }
@@ -92,25 +105,89 @@ describe("sgemm: portable kernel and BLAS agree with a float64 reference", () =>
   test("K = 0 leaves beta·C", () => {
     for (const blas of [false, true]) {
       const c = Float32Array.from([1, 2, 3, 4]);
-      withBlas(blas, () => native.gemm(false, false, 2, 2, 0, 1, new Float32Array(0), 1, new Float32Array(0), 2, 0.5, c, 2));
+      withBlas(blas, () =>
+        native.gemm(
+          false,
+          false,
+          2,
+          2,
+          0,
+          1,
+          new Float32Array(0),
+          1,
+          new Float32Array(0),
+          2,
+          0.5,
+          c,
+          2,
+        ),
+      );
       assertClose(c, [0.5, 1, 1.5, 2], 1e-6, `blas=${blas}`);
     }
   });
-  test("batched products match per-matrix products", () => {
-    const [batch, m, n, k] = [5, 7, 6, 9];
-    const a = rand(batch * m * k, rng);
-    const b = rand(batch * n * k, rng);
-    const c = new Float32Array(batch * m * n);
-    native.gemmBatched(false, true, batch, m, n, k, 1, a, m * k, b, n * k, 0, c, m * n);
-    for (let i = 0; i < batch; i++) {
-      const want = reference(false, true, m, n, k, 1, a.subarray(i * m * k), k, b.subarray(i * n * k), k, 0, new Float32Array(m * n), n);
-      assertClose(c.subarray(i * m * n, (i + 1) * m * n), want, 1e-5, `batch ${i}`);
+  test("strided batched products read each head's slice in place", () => {
+    // A: [outer, m, heads*k] read per head; B: packed [outer*heads, n, k] used transposed.
+    const [outer, heads, m, n, k] = [3, 2, 7, 6, 5];
+    const a = rand(outer * m * heads * k, rng);
+    const b = rand(outer * heads * n * k, rng);
+    const c = new Float32Array(outer * heads * m * n);
+    const la = { ld: heads * k, outer: m * heads * k, inner: k };
+    const lb = { ld: k, outer: heads * n * k, inner: n * k };
+    const lc = { ld: n, outer: heads * m * n, inner: m * n };
+    for (const blas of [false, true]) {
+      withBlas(blas, () =>
+        gemmStrided(false, true, outer, heads, m, n, k, 1, a, la, b, lb, 0, c, lc),
+      );
+      for (let o = 0; o < outer; o++) {
+        for (let h = 0; h < heads; h++) {
+          const aoff = o * la.outer + h * la.inner;
+          const boff = o * lb.outer + h * lb.inner;
+          const coff = o * lc.outer + h * lc.inner;
+          const want = reference(
+            false,
+            true,
+            m,
+            n,
+            k,
+            1,
+            a.subarray(aoff),
+            la.ld,
+            b.subarray(boff),
+            k,
+            0,
+            new Float32Array(m * n),
+            n,
+          );
+          assertClose(c.subarray(coff, coff + m * n), want, 1e-5, `outer ${o} head ${h}`);
+        }
+      }
     }
   });
   test("bad buffers are refused, not read out of bounds", () => {
-    assert.throws(() => native.gemm(false, false, 4, 4, 4, 1, new Float32Array(3), 4, new Float32Array(16), 4, 0, new Float32Array(16), 4), /too short/);
+    assert.throws(
+      () =>
+        native.gemm(
+          false,
+          false,
+          4,
+          4,
+          4,
+          1,
+          new Float32Array(3),
+          4,
+          new Float32Array(16),
+          4,
+          0,
+          new Float32Array(16),
+          4,
+        ),
+      /too short/,
+    );
     const table = new Float32Array(8);
-    assert.throws(() => native.gatherRows(table, 4, Int32Array.from([0, 4]), new Float32Array(4), 2, 2), /outside/);
+    assert.throws(
+      () => native.gatherRows(table, 4, Int32Array.from([0, 4]), new Float32Array(4), 2, 2),
+      /outside/,
+    );
   });
 });
 
@@ -129,10 +206,19 @@ describe("numeric kernels against hand-computed values", () => {
     assert.ok(Math.abs(loss - (l0 + l2) / 2) < 1e-6, `${loss}`);
   });
   test("layer norm gives zero mean and unit variance before the affine part", () => {
-    const y = layerNorm(tensor([1, 2, 3, 4, 10, 10, 10, 14], [2, 4]), tensor([1, 1, 1, 1]), tensor([0, 0, 0, 0]), 0).data;
+    const y = layerNorm(
+      tensor([1, 2, 3, 4, 10, 10, 10, 14], [2, 4]),
+      tensor([1, 1, 1, 1]),
+      tensor([0, 0, 0, 0]),
+      0,
+    ).data;
     const s = Math.sqrt(1.25);
     assertClose(y.subarray(0, 4), [-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s], 1e-5);
-    assertClose(y.subarray(4), [-1 / Math.sqrt(3), -1 / Math.sqrt(3), -1 / Math.sqrt(3), Math.sqrt(3)], 1e-5);
+    assertClose(
+      y.subarray(4),
+      [-1 / Math.sqrt(3), -1 / Math.sqrt(3), -1 / Math.sqrt(3), Math.sqrt(3)],
+      1e-5,
+    );
   });
   test("dropout is deterministic per seed, drops about p, keeps the expectation", () => {
     const x = tensor(new Float32Array(100_000).fill(1), [100_000]);
@@ -155,6 +241,10 @@ describe("numeric kernels against hand-computed values", () => {
     const table = new Float32Array(7 * dim);
     native.scatterAddRows(dout, idx, table, 7, n, dim);
     const counts = [0, 1, 2, 3, 4, 5, 6].map((r) => idx.filter((v) => v === r).length);
-    assertClose(table, counts.flatMap((c) => [c, c, c]), 1e-6);
+    assertClose(
+      table,
+      counts.flatMap((c) => [c, c, c]),
+      1e-6,
+    );
   });
 });

@@ -27,6 +27,7 @@ import {
   relu,
   reshape,
   scale,
+  segmentMean,
   selectPositions,
   sigmoid,
   slice,
@@ -150,12 +151,19 @@ describe("neural-network op gradients", () => {
   });
   test("masked softmax: causal, padded keys, 2 heads", () => {
     const keyMask = Uint8Array.from([1, 1, 1, 0, 1, 1, 0, 0]);
-    gradcheck(([a]) => maskedSoftmax(a!, { causal: true, keyMask, heads: 2 }), [P([4, 4, 4], -2, 2)]);
+    gradcheck(
+      ([a]) => maskedSoftmax(a!, { causal: true, keyMask, heads: 2 }),
+      [P([4, 4, 4], -2, 2)],
+    );
   });
   test("layer norm (x, gamma, beta)", () => {
-    gradcheck(([x, g, b]) => layerNorm(x!, g!, b!, 1e-5), [P([4, 6], -2, 2), P([6], 0.5, 1.5), P([6])], {
-      eps: 5e-3,
-    });
+    gradcheck(
+      ([x, g, b]) => layerNorm(x!, g!, b!, 1e-5),
+      [P([4, 6], -2, 2), P([6], 0.5, 1.5), P([6])],
+      {
+        eps: 5e-3,
+      },
+    );
   });
   test("dropout with a fixed seed", () => {
     gradcheck(([a]) => dropout(a!, 0.3, new Rng(5), true), [P([6, 7])]);
@@ -181,8 +189,17 @@ describe("neural-network op gradients", () => {
     const [din, h] = [3, 4];
     gradcheck(
       ([x, wx, wh, bx, bh]) => gruSequence(x!, { wx: wx!, wh: wh!, bx: bx!, bh: bh! }),
-      [P([2, 3, din]), P([din, 3 * h], -0.5, 0.5), P([h, 3 * h], -0.5, 0.5), P([3 * h], -0.5, 0.5), P([3 * h], -0.5, 0.5)],
+      [
+        P([2, 3, din]),
+        P([din, 3 * h], -0.5, 0.5),
+        P([h, 3 * h], -0.5, 0.5),
+        P([3 * h], -0.5, 0.5),
+        P([3 * h], -0.5, 0.5),
+      ],
     );
+  });
+  test("segment mean with an empty segment", () => {
+    gradcheck(([x]) => segmentMean(x!, Int32Array.from([0, 2, 2, 5])), [P([5, 3])]);
   });
   test("L2 normalise, cosine, InfoNCE", () => {
     gradcheck(([a]) => l2Normalize(a!), [P([3, 4])]);

@@ -107,7 +107,10 @@ describe("parameter files", () => {
     const flipped = Buffer.from(good);
     flipped[flipped.length - 40]! ^= 0xff;
     writeFileSync(f, flipped);
-    assert.throws(() => loadArrays(f), (e: unknown) => e instanceof UserError && /bad\.bin.*checksum/.test(e.message));
+    assert.throws(
+      () => loadArrays(f),
+      (e: unknown) => e instanceof UserError && /bad\.bin.*checksum/.test(e.message),
+    );
     writeFileSync(f, good.subarray(0, good.length - 10));
     assert.throws(() => loadArrays(f), UserError);
     writeFileSync(f, Buffer.from("hello world, this is not a parameter file at all"));

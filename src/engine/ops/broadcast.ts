@@ -1,5 +1,6 @@
 import { native } from "../native.js";
-import { sizeOf } from "../tensor.js";
+import { allocUninit } from "../pool.js";
+import { addInto, sizeOf, type Tensor } from "../tensor.js";
 
 /** NumPy broadcasting of two shapes, or an error naming both. */
 export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
@@ -82,7 +83,7 @@ export function broadcastApply(
   bShape: readonly number[],
   outShape: readonly number[],
 ): Float32Array {
-  const out = new Float32Array(sizeOf(outShape));
+  const out = allocUninit(sizeOf(outShape));
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
   const rank = outShape.length;
@@ -105,29 +106,31 @@ export function broadcastApply(
 }
 
 /**
- * Add `grad` (shaped like the broadcast output) into `target` (shaped like
- * the input), summing over the dims the input was broadcast along.
+ * Add `grad` (shaped like the broadcast output) into the gradient of `t`
+ * (shaped like the input), summing over the dims `t` was broadcast along.
  */
-export function reduceInto(grad: Float32Array, outShape: readonly number[], target: Float32Array, shape: readonly number[]): void {
-  const layout = layoutOf(outShape, shape);
+export function reduceInto(grad: Float32Array, outShape: readonly number[], t: Tensor): void {
+  const layout = layoutOf(outShape, t.shape);
   switch (layout.mode) {
     case 0:
-      native.axpy(1, grad, target, grad.length);
+      addInto(t, grad);
       return;
     case 1:
-      native.sumRows(grad, target, layout.rows, layout.cols, true);
+    case 2: {
+      const { buf, fresh } = t.gradSink();
+      if (layout.mode === 1) native.sumRows(grad, buf, layout.rows, layout.cols, !fresh);
+      else native.sumCols(grad, buf, layout.rows, layout.cols, !fresh);
       return;
-    case 2:
-      native.sumCols(grad, target, layout.rows, layout.cols, true);
-      return;
+    }
     case 3: {
       let s = 0;
       for (let i = 0; i < grad.length; i++) s += grad[i]!;
-      target[0]! += s;
+      t.ensureGrad()[0]! += s;
       return;
     }
     default: {
-      const st = broadcastStrides(shape, outShape);
+      const target = t.ensureGrad();
+      const st = broadcastStrides(t.shape, outShape);
       const rank = outShape.length;
       const idx = new Array<number>(rank).fill(0);
       let it = 0;

@@ -1,16 +1,16 @@
+import { allocUninit } from "../pool.js";
 import { fromOp, type Tensor } from "../tensor.js";
-import { scale } from "./elementwise.js";
+import { mul, scale } from "./elementwise.js";
 import { crossEntropy } from "./loss.js";
 import { matmul } from "./matmul.js";
 import { sum } from "./reduce.js";
-import { mul } from "./elementwise.js";
 
 /** x / max(‖x‖₂, eps) over the last axis. */
 export function l2Normalize(x: Tensor, eps = 1e-12): Tensor {
   const cols = x.shape[x.rank - 1]!;
   const rows = x.size / cols;
-  const y = new Float32Array(x.size);
-  const norms = new Float32Array(rows);
+  const y = allocUninit(x.size);
+  const norms = allocUninit(rows);
   for (let r = 0; r < rows; r++) {
     let s = 0;
     for (let c = 0; c < cols; c++) s += x.data[r * cols + c]! ** 2;
@@ -46,7 +46,10 @@ export function cosine(a: Tensor, b: Tensor): Tensor {
  */
 export function infoNce(anchors: Tensor, positives: Tensor, temperature: number): Tensor {
   const n = anchors.shape[0]!;
-  const logits = scale(matmul(l2Normalize(anchors), l2Normalize(positives), { transB: true }), 1 / temperature);
+  const logits = scale(
+    matmul(l2Normalize(anchors), l2Normalize(positives), { transB: true }),
+    1 / temperature,
+  );
   const targets = new Int32Array(n);
   for (let i = 0; i < n; i++) targets[i] = i;
   return crossEntropy(logits, targets);

@@ -1,5 +1,6 @@
 import type { Rng } from "../../util/rng.js";
 import { native } from "../native.js";
+import { allocUninit } from "../pool.js";
 import { fromOp, type Tensor } from "../tensor.js";
 
 /**
@@ -11,9 +12,13 @@ import { fromOp, type Tensor } from "../tensor.js";
 export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tensor {
   if (!training || p <= 0) return x;
   if (p >= 1) throw new Error(`dropout: p must be < 1, got ${p}`);
-  const mask = new Float32Array(x.size);
+  const mask = allocUninit(x.size);
   native.dropoutMask(mask, x.size, p, rng.nextU32(), rng.nextU32());
-  const y = new Float32Array(x.size);
+  const y = allocUninit(x.size);
   native.binary(2, 0, x.data, mask, y, 1, x.size);
-  return fromOp(y, x.shape, [x], (out) => native.mulAccumulate(out.grad!, mask, x.ensureGrad(), x.size));
+  return fromOp(y, x.shape, [x], (out) => {
+    const { buf, fresh } = x.gradSink();
+    if (fresh) native.binary(2, 0, out.grad!, mask, buf, 1, x.size);
+    else native.mulAccumulate(out.grad!, mask, buf, x.size);
+  });
 }

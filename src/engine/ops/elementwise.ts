@@ -1,5 +1,6 @@
 import { BinaryOp, type BinaryOpName, native, UnaryOp, type UnaryOpName } from "../native.js";
-import { fromOp, type Tensor } from "../tensor.js";
+import { allocUninit } from "../pool.js";
+import { addInto, fromOp, type Tensor } from "../tensor.js";
 import { broadcastApply, broadcastShape, layoutOf, reduceInto } from "./broadcast.js";
 
 const jsBinary: Record<BinaryOpName, (x: number, y: number) => number> = {
@@ -16,20 +17,28 @@ function binary(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
   const la = layoutOf(shape, a.shape);
   const lb = layoutOf(shape, b.shape);
   if (la.mode === 0 && lb.mode !== -1) {
-    out = new Float32Array(a.size);
+    out = allocUninit(a.size);
     native.binary(BinaryOp[op], lb.mode, a.data, b.data, out, lb.rows, lb.cols);
   } else {
     out = broadcastApply(jsBinary[op], a.data, a.shape, b.data, b.shape, shape);
   }
   return fromOp(out, shape, [a, b], (c) => {
     const g = c.grad!;
-    if (a.requiresGrad) {
-      const ga = gradFor(op, "a", g, a, b, shape);
-      reduceInto(ga, shape, a.ensureGrad(), a.shape);
-    }
-    if (b.requiresGrad) {
-      const gb = gradFor(op, "b", g, a, b, shape);
-      reduceInto(gb, shape, b.ensureGrad(), b.shape);
+    // The output's gradient buffer may be handed to one input as is (no copy);
+    // another input that needs the same values gets them added in.
+    let handedOver = false;
+    for (const [t, which] of [
+      [a, "a"],
+      [b, "b"],
+    ] as const) {
+      if (!t.requiresGrad) continue;
+      const gt = gradFor(op, which, g, a, b, shape);
+      if (layoutOf(shape, t.shape).mode !== 0) reduceInto(gt, shape, t);
+      else if (gt !== g) t.receiveGrad(gt);
+      else if (!handedOver) {
+        t.receiveGrad(g);
+        handedOver = true;
+      } else addInto(t, g);
     }
   });
 }
@@ -46,7 +55,7 @@ function gradFor(
   if (op === "add") return g;
   if (op === "sub") {
     if (which === "a") return g;
-    const neg = new Float32Array(g.length);
+    const neg = allocUninit(g.length);
     native.scale(-1, g, neg, g.length);
     return neg;
   }
@@ -55,7 +64,7 @@ function gradFor(
   // div: d(a/b)/da = 1/b ; d(a/b)/db = -a/b²
   if (which === "a") return broadcastApply((x, y) => x / y, g, shape, b.data, b.shape, shape);
   const ab = broadcastApply((x, y) => -x / (y * y), a.data, a.shape, b.data, b.shape, shape);
-  const out = new Float32Array(g.length);
+  const out = allocUninit(g.length);
   native.binary(BinaryOp.mul, 0, g, ab, out, 1, g.length);
   return out;
 }
@@ -63,7 +72,7 @@ function gradFor(
 function timesBroadcast(g: Float32Array, t: Tensor, shape: number[]): Float32Array {
   const l = layoutOf(shape, t.shape);
   if (l.mode === -1) return broadcastApply((x, y) => x * y, g, shape, t.data, t.shape, shape);
-  const out = new Float32Array(g.length);
+  const out = allocUninit(g.length);
   native.binary(BinaryOp.mul, l.mode, g, t.data, out, l.rows, l.cols);
   return out;
 }
@@ -75,23 +84,24 @@ export const div = (a: Tensor, b: Tensor): Tensor => binary("div", a, b);
 
 /** a * s for a plain number s. */
 export function scale(a: Tensor, s: number): Tensor {
-  const out = new Float32Array(a.size);
+  const out = allocUninit(a.size);
   native.scale(s, a.data, out, a.size);
-  return fromOp(out, a.shape, [a], (c) => native.axpy(s, c.grad!, a.ensureGrad(), a.size));
+  return fromOp(out, a.shape, [a], (c) => addInto(a, c.grad!, s));
 }
 
 /** a + s for a plain number s. */
 export function addScalar(a: Tensor, s: number): Tensor {
-  const out = new Float32Array(a.size);
+  const out = allocUninit(a.size);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i]! + s;
-  return fromOp(out, a.shape, [a], (c) => native.axpy(1, c.grad!, a.ensureGrad(), a.size));
+  return fromOp(out, a.shape, [a], (c) => a.receiveGrad(c.grad!));
 }
 
 function unary(op: UnaryOpName, x: Tensor): Tensor {
-  const out = new Float32Array(x.size);
+  const out = allocUninit(x.size);
   native.unary(UnaryOp[op], x.data, out, x.size);
   return fromOp(out, x.shape, [x], (y) => {
-    native.unaryBackward(UnaryOp[op], x.data, y.data, y.grad!, x.ensureGrad(), x.size, true);
+    const { buf, fresh } = x.gradSink();
+    native.unaryBackward(UnaryOp[op], x.data, y.data, y.grad!, buf, x.size, !fresh);
   });
 }
 

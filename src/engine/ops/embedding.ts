@@ -1,4 +1,5 @@
 import { native } from "../native.js";
+import { allocUninit } from "../pool.js";
 import { fromOp, type Tensor } from "../tensor.js";
 
 /**
@@ -8,7 +9,7 @@ import { fromOp, type Tensor } from "../tensor.js";
 export function embedding(table: Tensor, ids: Int32Array, shape: number[] = [ids.length]): Tensor {
   if (table.rank !== 2) throw new Error(`embedding: table must be [V, D], got [${table.shape}]`);
   const [vocab, dim] = table.shape as [number, number];
-  const out = new Float32Array(ids.length * dim);
+  const out = allocUninit(ids.length * dim);
   native.gatherRows(table.data, vocab, ids, out, ids.length, dim);
   return fromOp(out, [...shape, dim], [table], (y) => {
     native.scatterAddRows(y.grad!, ids, table.ensureGrad(), vocab, ids.length, dim);

@@ -26,7 +26,9 @@ export function gruCell(gx: Tensor, h: Tensor, w: GruWeights): Tensor {
   const gh = add(matmul(h, w.wh), w.bh);
   const r = sigmoid(add(slice(gx, 1, 0, hidden), slice(gh, 1, 0, hidden)));
   const z = sigmoid(add(slice(gx, 1, hidden, 2 * hidden), slice(gh, 1, hidden, 2 * hidden)));
-  const n = tanh(add(slice(gx, 1, 2 * hidden, 3 * hidden), mul(r, slice(gh, 1, 2 * hidden, 3 * hidden))));
+  const n = tanh(
+    add(slice(gx, 1, 2 * hidden, 3 * hidden), mul(r, slice(gh, 1, 2 * hidden, 3 * hidden))),
+  );
   // (1 - z) * n + z * h  ==  n + z * (h - n)
   return add(n, mul(z, sub(h, n)));
 }

@@ -1,4 +1,5 @@
 import { native } from "../native.js";
+import { allocUninit } from "../pool.js";
 import { fromOp, type Tensor } from "../tensor.js";
 
 /** Layer normalisation over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta. */
@@ -8,22 +9,24 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-12): 
     throw new Error(`layerNorm: gamma/beta must have ${cols} elements`);
   }
   const rows = x.size / cols;
-  const y = new Float32Array(x.size);
-  const mu = new Float32Array(rows);
-  const rstd = new Float32Array(rows);
+  const y = allocUninit(x.size);
+  const mu = allocUninit(rows);
+  const rstd = allocUninit(rows);
   native.layerNorm(x.data, gamma.data, beta.data, y, mu, rstd, rows, cols, eps);
   return fromOp(y, x.shape, [x, gamma, beta], (out) => {
+    const dx = x.gradSink();
     native.layerNormBackward(
       out.grad!,
       x.data,
       gamma.data,
       mu,
       rstd,
-      x.ensureGrad(),
+      dx.buf,
       gamma.ensureGrad(),
       beta.ensureGrad(),
       rows,
       cols,
+      !dx.fresh,
     );
   });
 }

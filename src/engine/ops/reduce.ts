@@ -1,5 +1,6 @@
 import { native } from "../native.js";
-import { fromOp, sizeOf, type Tensor } from "../tensor.js";
+import { allocUninit } from "../pool.js";
+import { addInto, fromOp, sizeOf, type Tensor } from "../tensor.js";
 
 function normAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
@@ -22,14 +23,14 @@ export function sum(x: Tensor, axis?: number, keepDims = false): Tensor {
     let s = 0;
     for (let i = 0; i < x.size; i++) s += x.data[i]!;
     return fromOp(Float32Array.of(s), [], [x], (c) => {
-      const g = c.grad![0]!;
+      const g = c.grad?.[0] ?? 0;
       const gx = x.ensureGrad();
       for (let i = 0; i < gx.length; i++) gx[i]! += g;
     });
   }
   const ax = normAxis(axis, x.rank);
   const [outer, n, inner] = split(x.shape, ax);
-  const out = new Float32Array(outer * inner);
+  const out = allocUninit(outer * inner);
   if (inner === 1) native.sumCols(x.data, out, outer, n, false);
   else {
     for (let o = 0; o < outer; o++) {
@@ -53,16 +54,16 @@ export function sum(x: Tensor, axis?: number, keepDims = false): Tensor {
 export function mean(x: Tensor, axis?: number, keepDims = false): Tensor {
   const n = axis === undefined ? x.size : x.shape[normAxis(axis, x.rank)]!;
   const s = sum(x, axis, keepDims);
-  const out = new Float32Array(s.size);
+  const out = allocUninit(s.size);
   native.scale(1 / n, s.data, out, s.size);
-  return fromOp(out, s.shape, [s], (c) => native.axpy(1 / n, c.grad!, s.ensureGrad(), s.size));
+  return fromOp(out, s.shape, [s], (c) => addInto(s, c.grad!, 1 / n));
 }
 
 /** Maximum along one axis; the gradient goes to the first arg-max. */
 export function max(x: Tensor, axis: number, keepDims = false): Tensor {
   const ax = normAxis(axis, x.rank);
   const [outer, n, inner] = split(x.shape, ax);
-  const out = new Float32Array(outer * inner);
+  const out = allocUninit(outer * inner);
   const arg = new Int32Array(outer * inner);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -83,7 +84,8 @@ export function max(x: Tensor, axis: number, keepDims = false): Tensor {
     const g = c.grad!;
     const gx = x.ensureGrad();
     for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) gx[(o * n + arg[o * inner + i]!) * inner + i]! += g[o * inner + i]!;
+      for (let i = 0; i < inner; i++)
+        gx[(o * n + arg[o * inner + i]!) * inner + i]! += g[o * inner + i]!;
     }
   });
 }

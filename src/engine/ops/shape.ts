@@ -1,4 +1,5 @@
 import { native } from "../native.js";
+import { allocUninit } from "../pool.js";
 import { fromOp, sizeOf, type Tensor } from "../tensor.js";
 
 /** Same data, new shape (one dim may be -1). The buffer is shared, not copied. */
@@ -8,7 +9,7 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
   if (sizeOf(inferred) !== x.size || !inferred.every(Number.isInteger)) {
     throw new Error(`reshape: cannot view [${x.shape}] as [${shape}]`);
   }
-  return fromOp(x.data, inferred, [x], (c) => native.axpy(1, c.grad!, x.ensureGrad(), x.size));
+  return fromOp(x.data, inferred, [x], (c) => x.receiveGrad(c.grad!));
 }
 
 function strides(shape: readonly number[]): number[] {
@@ -22,7 +23,13 @@ function strides(shape: readonly number[]): number[] {
 }
 
 /** Copy `src` (shape `shape`) into `dst` with its axes permuted by `perm`; adds when `accumulate`. */
-function permuteInto(src: Float32Array, shape: readonly number[], perm: readonly number[], dst: Float32Array, accumulate: boolean): void {
+function permuteInto(
+  src: Float32Array,
+  shape: readonly number[],
+  perm: readonly number[],
+  dst: Float32Array,
+  accumulate: boolean,
+): void {
   const rank = shape.length;
   const inStrides = strides(shape);
   const outShape = perm.map((p) => shape[p]!);
@@ -50,14 +57,17 @@ export function transpose(x: Tensor, perm?: number[]): Tensor {
   if (p.length !== x.rank || [...p].sort().some((v, i) => v !== i)) {
     throw new Error(`transpose: [${p}] is not a permutation of ${x.rank} axes`);
   }
-  const out = new Float32Array(x.size);
+  const out = allocUninit(x.size);
   permuteInto(x.data, x.shape, p, out, false);
   const outShape = p.map((i) => x.shape[i]!);
   const inverse = new Array<number>(p.length);
   p.forEach((v, i) => {
     inverse[v] = i;
   });
-  return fromOp(out, outShape, [x], (c) => permuteInto(c.grad!, outShape, inverse, x.ensureGrad(), true));
+  return fromOp(out, outShape, [x], (c) => {
+    const { buf, fresh } = x.gradSink();
+    permuteInto(c.grad!, outShape, inverse, buf, !fresh);
+  });
 }
 
 /** Join tensors along `axis`; all other dims must agree. */
@@ -73,7 +83,7 @@ export function concat(xs: Tensor[], axis: number): Tensor {
   const outer = sizeOf(first.shape.slice(0, ax));
   const widths = xs.map((x) => sizeOf(x.shape.slice(ax)));
   const total = widths.reduce((s, w) => s + w, 0);
-  const out = new Float32Array(outer * total);
+  const out = allocUninit(outer * total);
   let off = 0;
   xs.forEach((x, k) => {
     const w = widths[k]!;
@@ -89,7 +99,13 @@ export function concat(xs: Tensor[], axis: number): Tensor {
       const w = widths[k]!;
       if (x.requiresGrad) {
         const gx = x.ensureGrad();
-        for (let o = 0; o < outer; o++) native.axpy(1, g.subarray(o * total + at, o * total + at + w), gx.subarray(o * w, (o + 1) * w), w);
+        for (let o = 0; o < outer; o++)
+          native.axpy(
+            1,
+            g.subarray(o * total + at, o * total + at + w),
+            gx.subarray(o * w, (o + 1) * w),
+            w,
+          );
       }
       at += w;
     });
@@ -100,19 +116,26 @@ export function concat(xs: Tensor[], axis: number): Tensor {
 export function slice(x: Tensor, axis: number, start: number, end: number): Tensor {
   const ax = axis < 0 ? axis + x.rank : axis;
   const n = x.shape[ax]!;
-  if (start < 0 || end > n || start >= end) throw new Error(`slice: [${start}, ${end}) is outside axis of ${n}`);
+  if (start < 0 || end > n || start >= end)
+    throw new Error(`slice: [${start}, ${end}) is outside axis of ${n}`);
   const outer = sizeOf(x.shape.slice(0, ax));
   const inner = sizeOf(x.shape.slice(ax + 1));
   const w = (end - start) * inner;
-  const out = new Float32Array(outer * w);
-  for (let o = 0; o < outer; o++) out.set(x.data.subarray(o * n * inner + start * inner, o * n * inner + end * inner), o * w);
+  const out = allocUninit(outer * w);
+  for (let o = 0; o < outer; o++)
+    out.set(x.data.subarray(o * n * inner + start * inner, o * n * inner + end * inner), o * w);
   const shape = [...x.shape];
   shape[ax] = end - start;
   return fromOp(out, shape, [x], (c) => {
     const g = c.grad!;
     const gx = x.ensureGrad();
     for (let o = 0; o < outer; o++) {
-      native.axpy(1, g.subarray(o * w, (o + 1) * w), gx.subarray(o * n * inner + start * inner, o * n * inner + end * inner), w);
+      native.axpy(
+        1,
+        g.subarray(o * w, (o + 1) * w),
+        gx.subarray(o * n * inner + start * inner, o * n * inner + end * inner),
+        w,
+      );
     }
   });
 }
@@ -125,7 +148,7 @@ export function selectPositions(x: Tensor, pos: Int32Array): Tensor {
   const [b, l] = [x.shape[0]!, x.shape[1]!];
   if (pos.length !== b) throw new Error(`selectPositions: ${pos.length} positions for batch ${b}`);
   const inner = sizeOf(x.shape.slice(2));
-  const out = new Float32Array(b * inner);
+  const out = allocUninit(b * inner);
   for (let i = 0; i < b; i++) {
     const p = pos[i]!;
     if (p < 0 || p >= l) throw new Error(`selectPositions: position ${p} outside [0, ${l})`);

@@ -1,4 +1,5 @@
 import { native } from "../native.js";
+import { allocUninit } from "../pool.js";
 import { fromOp, type Tensor } from "../tensor.js";
 
 function rowsCols(x: Tensor): [number, number] {
@@ -9,20 +10,22 @@ function rowsCols(x: Tensor): [number, number] {
 /** Softmax over the last axis. */
 export function softmax(x: Tensor): Tensor {
   const [rows, cols] = rowsCols(x);
-  const y = new Float32Array(x.size);
+  const y = allocUninit(x.size);
   native.softmax(x.data, y, rows, cols, false);
   return fromOp(y, x.shape, [x], (out) => {
-    native.softmaxBackward(y, out.grad!, x.ensureGrad(), rows, cols, false, true);
+    const sink = x.gradSink();
+    native.softmaxBackward(y, out.grad!, sink.buf, rows, cols, false, !sink.fresh);
   });
 }
 
 /** log(softmax(x)) over the last axis, computed stably. */
 export function logSoftmax(x: Tensor): Tensor {
   const [rows, cols] = rowsCols(x);
-  const y = new Float32Array(x.size);
+  const y = allocUninit(x.size);
   native.softmax(x.data, y, rows, cols, true);
   return fromOp(y, x.shape, [x], (out) => {
-    native.softmaxBackward(y, out.grad!, x.ensureGrad(), rows, cols, true, true);
+    const sink = x.gradSink();
+    native.softmaxBackward(y, out.grad!, sink.buf, rows, cols, true, !sink.fresh);
   });
 }
 
@@ -43,9 +46,10 @@ export interface AttentionMask {
 export function maskedSoftmax(scores: Tensor, mask: AttentionMask): Tensor {
   const [bh, lq, lk] = scores.shape as [number, number, number];
   const batch = bh / mask.heads;
-  const y = new Float32Array(scores.size);
+  const y = allocUninit(scores.size);
   native.softmaxMasked(scores.data, y, batch, mask.heads, lq, lk, mask.causal, mask.keyMask);
   return fromOp(y, scores.shape, [scores], (out) => {
-    native.softmaxBackward(y, out.grad!, scores.ensureGrad(), bh * lq, lk, false, true);
+    const sink = scores.gradSink();
+    native.softmaxBackward(y, out.grad!, sink.buf, bh * lq, lk, false, !sink.fresh);
   });
 }

@@ -1,0 +1,32 @@
+import { InvalidArgumentError } from "commander";
+
+/** Commander parsers for flag values, each naming the flag and what it expects. */
+export function positiveInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${flag} expects a positive integer, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+export function nonNegativeInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+      throw new InvalidArgumentError(`${flag} expects a non-negative integer, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+export function probability(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) {
+      throw new InvalidArgumentError(`${flag} expects a number in [0, 1], got "${value}"`);
+    }
+    return n;
+  };
+}

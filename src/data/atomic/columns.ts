@@ -1,0 +1,198 @@
+import { UserError } from "../../util/errors.js";
+import { quote } from "./header.js";
+import type { AtomicColumn, FieldSpec } from "./types.js";
+
+/** Accumulates the values of one column, row by row, validating each field. */
+export interface ColumnBuilder {
+  /** Adds the raw text of this column's field on the given 1-based line. */
+  add(raw: string, line: number): void;
+  /** The finished column. */
+  finish(): AtomicColumn;
+}
+
+/** Options that change how a column is read. */
+export interface ColumnOptions {
+  /** For `float_seq`: allow rows of different lengths (default: all non-empty rows agree). */
+  ragged?: boolean;
+}
+
+/**
+ * Parses a decimal number strictly: digits with optional sign, point and
+ * exponent (`-1.5e-3`, `.5`, `7.`). Returns `NaN` for anything else (`"abc"`,
+ * `"NaN"`, `"inf"`, `"0x1"`, `""`, `" 1"`) and for values that overflow to
+ * infinity. The value itself comes from `Number`, so it is correctly rounded.
+ */
+export function parseStrictFloat(s: string): number {
+  return isDecimal(s) ? finiteOrNaN(Number(s)) : Number.NaN;
+}
+
+function finiteOrNaN(v: number): number {
+  return Number.isFinite(v) ? v : Number.NaN;
+}
+
+/** `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`, without a regex. */
+function isDecimal(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  if (c === 43 || c === 45) i++;
+  let digits = 0;
+  while (i < n && isDigit(s.charCodeAt(i))) {
+    i++;
+    digits++;
+  }
+  if (i < n && s.charCodeAt(i) === 46) {
+    i++;
+    while (i < n && isDigit(s.charCodeAt(i))) {
+      i++;
+      digits++;
+    }
+  }
+  if (digits === 0) return false;
+  if (i < n) {
+    c = s.charCodeAt(i);
+    if (c !== 101 && c !== 69) return false;
+    i++;
+    c = s.charCodeAt(i);
+    if (c === 43 || c === 45) i++;
+    let exp = 0;
+    while (i < n && isDigit(s.charCodeAt(i))) {
+      i++;
+      exp++;
+    }
+    if (exp === 0) return false;
+  }
+  return i === n;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Splits a space-separated sequence field, dropping empty pieces (as RecBole does). */
+export function splitSeq(raw: string): string[] {
+  if (raw === "") return [];
+  const parts = raw.split(" ");
+  for (const p of parts) {
+    if (p === "") return parts.filter((q) => q !== "");
+  }
+  return parts;
+}
+
+/** Creates the builder for one header field of `file`. */
+export function columnBuilder(
+  field: FieldSpec,
+  file: string,
+  options: ColumnOptions = {},
+): ColumnBuilder {
+  const { name, column } = field;
+  switch (field.type) {
+    case "token": {
+      const values: string[] = [];
+      return {
+        add: (raw) => {
+          values.push(raw);
+        },
+        finish: () => ({ name, type: "token", column, values }),
+      };
+    }
+    case "token_seq": {
+      const values: string[][] = [];
+      return {
+        add: (raw) => {
+          values.push(splitSeq(raw));
+        },
+        finish: () => ({ name, type: "token_seq", column, values }),
+      };
+    }
+    case "float": {
+      const values: number[] = [];
+      return {
+        add: (raw, line) => {
+          const s = raw.trim();
+          if (s === "") {
+            values.push(Number.NaN);
+            return;
+          }
+          const v = parseStrictFloat(s);
+          if (Number.isNaN(v)) {
+            throw new UserError(
+              `expected a finite number (or an empty field) in float column ${quote(name)}, found ${quote(s)}`,
+              { file, line, column },
+            );
+          }
+          values.push(v);
+        },
+        finish: () => ({ name, type: "float", column, values: Float64Array.from(values) }),
+      };
+    }
+    case "float_seq":
+      return floatSeqBuilder(field, file, options.ragged === true);
+  }
+}
+
+function floatSeqBuilder(field: FieldSpec, file: string, ragged: boolean): ColumnBuilder {
+  const { name, column } = field;
+  let values = new Float32Array(4096);
+  let size = 0;
+  const offsets: number[] = [0];
+  let dim: number | null = null;
+  let dimLine = 0;
+  let varies = false;
+  return {
+    add: (raw, line) => {
+      const first = size;
+      const n = raw.length;
+      let pos = 0;
+      let k = 0;
+      while (pos < n) {
+        if (raw.charCodeAt(pos) === 32) {
+          pos++;
+          continue;
+        }
+        let end = raw.indexOf(" ", pos);
+        if (end === -1) end = n;
+        const piece = raw.slice(pos, end);
+        k++;
+        const v = parseStrictFloat(piece);
+        if (Number.isNaN(v)) {
+          throw new UserError(
+            `expected a finite number as element ${k} of float_seq column ${quote(name)}, found ${quote(piece)}`,
+            { file, line, column },
+          );
+        }
+        if (size === values.length) {
+          const grown = new Float32Array(values.length * 2);
+          grown.set(values);
+          values = grown;
+        }
+        values[size++] = v;
+        pos = end + 1;
+      }
+      const count = size - first;
+      if (count > 0) {
+        if (dim === null) {
+          dim = count;
+          dimLine = line;
+        } else if (count !== dim) {
+          if (!ragged) {
+            throw new UserError(
+              `expected ${dim} values in float_seq column ${quote(name)} (as on line ${dimLine}), found ${count}`,
+              { file, line, column },
+            );
+          }
+          varies = true;
+        }
+      }
+      offsets.push(size);
+    },
+    finish: () => ({
+      name,
+      type: "float_seq",
+      column,
+      dim: varies ? null : dim,
+      values: values.slice(0, size),
+      offsets: Int32Array.from(offsets),
+    }),
+  };
+}

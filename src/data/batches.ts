@@ -1,0 +1,181 @@
+import { UserError } from "../util/errors.js";
+import type { Rng } from "../util/rng.js";
+import type { EvalSet, LeaveOneOutSplit } from "./split.js";
+
+/**
+ * Batches of item sequences for sequential models.
+ *
+ * Layout: LEFT-aligned. Row b of `items` (length L = maxLength) holds the
+ * history oldest first in columns 0..lengths[b]-1 and padding 0 after it, so the
+ * last real item is at column `lengths[b] - 1`. Histories longer than L keep
+ * their most recent L items. Every batch row has at least one real item.
+ */
+export interface SeqBatch {
+  /** Rows in this batch (the last batch of an epoch may be smaller). */
+  size: number;
+  /** Columns per row (the maxLength used). */
+  maxLength: number;
+  /** size × maxLength item indices, row-major, 0 = padding. */
+  items: Int32Array;
+  /** Real items per row, 1..maxLength; the last real item is at lengths[b] - 1. */
+  lengths: Int32Array;
+  /** Next item to predict, per row. */
+  targets: Int32Array;
+  /** User index, per row. */
+  users: Int32Array;
+}
+
+/** An evaluation batch: a {@link SeqBatch} plus the example index of each row. */
+export interface EvalBatch extends SeqBatch {
+  /** Index of each row's example in the {@link EvalSet} (for `seen` lookups). */
+  examples: Int32Array;
+}
+
+/**
+ * Training examples RecBole-style: every prefix of a user's training part is
+ * one example. For train part t_0..t_{m-1}, the examples are (history
+ * t_0..t_{k-1}, target t_k) for k = 1..m-1.
+ */
+export interface TrainExamples {
+  /** Number of examples. */
+  count: number;
+  /** User of each example. */
+  users: Int32Array;
+  /** Position k of the target in the user's training part. */
+  positions: Int32Array;
+}
+
+/** Enumerates the training examples of a split (users in order, then positions). */
+export function trainingExamples(split: Pick<LeaveOneOutSplit, "train">): TrainExamples {
+  let count = 0;
+  for (const t of split.train) count += Math.max(0, t.length - 1);
+  const users = new Int32Array(count);
+  const positions = new Int32Array(count);
+  let e = 0;
+  split.train.forEach((t, u) => {
+    for (let k = 1; k < t.length; k++) {
+      users[e] = u;
+      positions[e] = k;
+      e++;
+    }
+  });
+  return { count, users, positions };
+}
+
+/** Options of the batch builders. */
+export interface BatchOptions {
+  /** Rows per batch (positive integer). */
+  batchSize: number;
+  /** Columns per row: longest history kept (positive integer). */
+  maxLength: number;
+}
+
+/** Options of {@link trainBatches}. */
+export interface TrainBatchOptions extends BatchOptions {
+  /** Skip the last, smaller batch (default false). */
+  dropLast?: boolean;
+}
+
+/**
+ * Writes `history[from..to)` (keeping its last `maxLength` items) left-aligned
+ * into row `row` of `batch` and returns the length written.
+ */
+export function fillRow(
+  batch: SeqBatch,
+  row: number,
+  history: Int32Array,
+  from: number,
+  to: number,
+): number {
+  const L = batch.maxLength;
+  const start = Math.max(from, to - L);
+  const len = to - start;
+  batch.items.set(history.subarray(start, to), row * L);
+  batch.lengths[row] = len;
+  return len;
+}
+
+/**
+ * One epoch of training batches in a shuffled order drawn from `rng` (the same
+ * seed gives the same batches). Each call draws a fresh permutation.
+ */
+export function* trainBatches(
+  split: Pick<LeaveOneOutSplit, "train">,
+  examples: TrainExamples,
+  options: TrainBatchOptions,
+  rng: Rng,
+): Generator<SeqBatch> {
+  checkOptions(options);
+  const order = new Int32Array(examples.count);
+  for (let e = 0; e < order.length; e++) order[e] = e;
+  rng.shuffle(order);
+  const { batchSize } = options;
+  for (let start = 0; start < order.length; start += batchSize) {
+    const size = Math.min(batchSize, order.length - start);
+    if (size < batchSize && options.dropLast === true) break;
+    const batch = emptyBatch(size, options.maxLength);
+    for (let b = 0; b < size; b++) {
+      const e = order[start + b] as number;
+      const u = examples.users[e] as number;
+      const k = examples.positions[e] as number;
+      const seq = split.train[u] as Int32Array;
+      fillRow(batch, b, seq, 0, k);
+      batch.targets[b] = seq[k] as number;
+      batch.users[b] = u;
+    }
+    yield batch;
+  }
+}
+
+/** Number of batches {@link trainBatches} yields per epoch. */
+export function countTrainBatches(examples: TrainExamples, options: TrainBatchOptions): number {
+  checkOptions(options);
+  return options.dropLast === true
+    ? Math.floor(examples.count / options.batchSize)
+    : Math.ceil(examples.count / options.batchSize);
+}
+
+/**
+ * Evaluation batches over a valid or test set, in example order: each row is
+ * the example's history (last `maxLength` items), its target and user.
+ */
+export function* evalBatches(set: EvalSet, options: BatchOptions): Generator<EvalBatch> {
+  checkOptions(options);
+  const { batchSize } = options;
+  for (let start = 0; start < set.size; start += batchSize) {
+    const size = Math.min(batchSize, set.size - start);
+    const batch: EvalBatch = {
+      ...emptyBatch(size, options.maxLength),
+      examples: new Int32Array(size),
+    };
+    for (let b = 0; b < size; b++) {
+      const e = start + b;
+      const history = set.histories[e] as Int32Array;
+      fillRow(batch, b, history, 0, history.length);
+      batch.targets[b] = set.targets[e] as number;
+      batch.users[b] = set.users[e] as number;
+      batch.examples[b] = e;
+    }
+    yield batch;
+  }
+}
+
+function emptyBatch(size: number, maxLength: number): SeqBatch {
+  return {
+    size,
+    maxLength,
+    items: new Int32Array(size * maxLength),
+    lengths: new Int32Array(size),
+    targets: new Int32Array(size),
+    users: new Int32Array(size),
+  };
+}
+
+function checkOptions(options: BatchOptions): void {
+  for (const key of ["batchSize", "maxLength"] as const) {
+    const v = options[key];
+    if (!Number.isInteger(v) || v < 1) {
+      throw new UserError(`expected ${key} to be a positive integer, found ${v}`);
+    }
+  }
+}

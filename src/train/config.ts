@@ -1,0 +1,123 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { UserError } from "../util/errors.js";
+
+/**
+ * Everything a training run depends on. One schema is the single source of
+ * truth: types, defaults and error messages come from it; unknown keys are
+ * errors. A run directory stores the resolved config, so a run can be redone.
+ */
+const sasrec = z
+  .object({
+    layers: z.number().int().min(1).default(2),
+    heads: z.number().int().min(1).default(2),
+    inner: z.number().int().min(1).default(256),
+    hiddenDropout: z.number().min(0).max(0.99).default(0.5),
+    attnDropout: z.number().min(0).max(0.99).default(0.5),
+  })
+  .strict();
+
+const gru4rec = z
+  .object({
+    hidden: z.number().int().min(1).default(128),
+    dropout: z.number().min(0).max(0.99).default(0.3),
+  })
+  .strict();
+
+const demure = z
+  .object({
+    /** Temperature of the softmax over modalities that gives π_u. */
+    tauPi: z.number().positive().default(1),
+    /** softmax over modalities (weights sum to 1) or independent sigmoids. */
+    gate: z.enum(["softmax", "sigmoid"]).default("softmax"),
+    /** Temperature of the pseudo-labels y_u = softmax(−l_u / τ_y). */
+    tauY: z.number().positive().default(0.5),
+    /** Temperature of the InfoNCE losses. */
+    tauCl: z.number().positive().default(0.2),
+    lambdaPoi: z.number().min(0).default(0.1),
+    lambdaCl: z.number().min(0).default(0.1),
+    /** Ablations: no POI estimator (π uniform), no L_poi, no L_cl. */
+    poi: z.boolean().default(true),
+    poiLoss: z.boolean().default(true),
+    cl: z.boolean().default(true),
+    /** Keep only the K highest-weighted modalities per user (0 = soft weights). */
+    hardTopK: z.number().int().min(0).default(0),
+    /** The optional modality-drop augmentation view. */
+    augment: z.boolean().default(false),
+    /** Random item pairs sampled per modality for the coherence baseline. */
+    coherencePairs: z.number().int().min(1).default(2000),
+  })
+  .strict();
+
+export const TrainConfigSchema = z
+  .object({
+    data: z.string().min(1),
+    model: z.enum(["sasrec", "gru4rec"]).default("sasrec"),
+    variant: z.enum(["id", "mm", "demure"]).default("id"),
+    seed: z.number().int().min(0).default(42),
+    epochs: z.number().int().min(1).default(200),
+    patience: z.number().int().min(1).default(10),
+    batchSize: z.number().int().min(1).default(256),
+    evalBatchSize: z.number().int().min(1).default(256),
+    lr: z.number().positive().default(0.001),
+    weightDecay: z.number().min(0).default(0),
+    clipNorm: z.number().positive().nullable().default(null),
+    maxLength: z.number().int().min(1).default(50),
+    dim: z.number().int().min(1).default(64),
+    excludeHistory: z.boolean().default(true),
+    /** Side modalities for mm/demure: "all" or a list of names. */
+    modalities: z.union([z.literal("all"), z.array(z.string())]).default("all"),
+    useId: z.boolean().default(true),
+    fusion: z.enum(["concat", "mean"]).default("concat"),
+    noiseModalities: z.number().int().min(0).default(0),
+    noiseDim: z.number().int().min(1).default(64),
+    kcore: z.number().int().min(1).nullable().default(null),
+    /** Evaluate on validation every N epochs. */
+    evalEvery: z.number().int().min(1).default(1),
+    sasrec: sasrec.default(sasrec.parse({})),
+    gru4rec: gru4rec.default(gru4rec.parse({})),
+    demure: demure.default(demure.parse({})),
+  })
+  .strict();
+
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
+
+/** Validate a config object; errors name the field and what was expected. */
+export function resolveConfig(input: unknown, source = "config"): TrainConfig {
+  const r = TrainConfigSchema.safeParse(input);
+  if (!r.success) {
+    const first = r.error.issues[0]!;
+    const field = first.path.length > 0 ? first.path.join(".") : "(top level)";
+    throw new UserError(`${field}: ${first.message}`, { file: source });
+  }
+  return r.data;
+}
+
+/** Read a YAML or JSON config file (JSON is YAML). */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UserError(
+      `cannot read config file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      { file: path },
+    );
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (e) {
+    const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    throw new UserError(`not valid YAML/JSON: ${(e as Error).message.split("\n")[0]}`, {
+      file: path,
+      ...(pos ? { line: pos.line, column: pos.col } : {}),
+    });
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new UserError("expected a mapping of config keys at the top level", { file: path });
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,56 @@
+import { fillRow, type SeqBatch } from "../data/batches.js";
+import type { EvalSet } from "../data/split.js";
+import { evaluateFullRanking, type FullRankingResult } from "../eval/ranking.js";
+import type { Recommender } from "../models/recommender.js";
+
+export interface EvalOptions {
+  batchSize: number;
+  maxLength: number;
+  excludeHistory: boolean;
+  cutoffs?: readonly number[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The rows of an evaluation set as one model batch (history = last maxLength items). */
+export function batchOfRows(set: EvalSet, rows: readonly number[], maxLength: number): SeqBatch {
+  const size = rows.length;
+  const batch: SeqBatch = {
+    size,
+    maxLength,
+    items: new Int32Array(size * maxLength),
+    lengths: new Int32Array(size),
+    targets: new Int32Array(size),
+    users: new Int32Array(size),
+  };
+  rows.forEach((e, b) => {
+    const history = set.histories[e]!;
+    fillRow(batch, b, history, 0, history.length);
+    batch.targets[b] = set.targets[e]!;
+    batch.users[b] = set.users[e]!;
+  });
+  return batch;
+}
+
+/**
+ * Full-ranking HR/NDCG/MRR of a model on a valid or test set: every item is
+ * a candidate, seen items excluded when the protocol says so, ties pessimistic.
+ * Users with an empty history cannot be scored by a sequential model and are skipped.
+ */
+export function evaluateModel(
+  model: Recommender,
+  set: EvalSet,
+  opts: EvalOptions,
+): FullRankingResult {
+  const targets = Int32Array.from(set.targets, (t, e) => (set.histories[e]!.length > 0 ? t : 0));
+  return evaluateFullRanking({
+    numItems: model.numItems,
+    users: set.users,
+    targets,
+    history: (row) => set.seen[row],
+    scoreBatch: (rows) => model.scoreAll(batchOfRows(set, rows, opts.maxLength)),
+    batchSize: opts.batchSize,
+    excludeHistory: opts.excludeHistory,
+    ...(opts.cutoffs ? { cutoffs: opts.cutoffs } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+}
