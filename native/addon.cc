@@ -331,13 +331,15 @@ Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// dropoutMask(mask, n, p, seedLo, seedHi)
-Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
+// dropout(x, y, mask, n, p, seedLo, seedHi)
+Napi::Value Dropout(const Napi::CallbackInfo& info) {
   Args a{info};
-  int64_t n = a.i64(1);
-  float* mask = a.f32(0, n);
-  uint64_t seed = (static_cast<uint64_t>(a.i64(4)) << 32) | (static_cast<uint64_t>(a.i64(3)) & 0xffffffffULL);
-  if (a.ok) demure::dropout_mask(mask, n, static_cast<float>(a.num(2)), seed);
+  int64_t n = a.i64(3);
+  const float* x = a.f32(0, n);
+  float* y = a.f32(1, n);
+  float* mask = a.f32(2, n);
+  uint64_t seed = (static_cast<uint64_t>(a.i64(6)) << 32) | (static_cast<uint64_t>(a.i64(5)) & 0xffffffffULL);
+  if (a.ok) demure::dropout_forward(x, y, mask, n, static_cast<float>(a.num(4)), seed);
   return info.Env().Undefined();
 }
 
@@ -403,7 +405,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropy));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));
-  exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
+  exports.Set("dropout", Napi::Function::New(env, Dropout));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

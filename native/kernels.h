@@ -50,8 +50,9 @@ void layer_norm_backward(const float* dy, const float* x, const float* gamma, co
                          const float* rstd, float* dx, float* dgamma, float* dbeta, int64_t rows,
                          int64_t cols, bool accumulate_dx);
 
-// Inverted dropout with a counter-based generator: mask[i] is 0 or 1/(1-p).
-void dropout_mask(float* mask, int64_t n, float p, uint64_t seed);
+// Inverted dropout with a counter-based generator: mask[i] is 0 or 1/(1-p),
+// y = x * mask, in one pass.
+void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p, uint64_t seed);
 
 void adam_step(float* param, const float* grad, float* m, float* v, int64_t n, float lr, float beta1,
                float beta2, float eps, float weight_decay, bool decoupled, int step);

@@ -1,6 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../util/errors.js";
 import { registerBench } from "./commands/bench.js";
+import { registerEvaluate } from "./commands/evaluate.js";
+import { registerGenerate } from "./commands/generate.js";
+import { registerRecommend } from "./commands/recommend.js";
+import { registerTrain } from "./commands/train.js";
 
 /** Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -11,6 +15,10 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  registerTrain(program);
+  registerEvaluate(program);
+  registerRecommend(program);
+  registerGenerate(program);
   registerBench(program);
   program.commands.forEach(function exitOverrideAll(c: Command): void {
     c.exitOverride();

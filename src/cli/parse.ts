@@ -30,3 +30,13 @@ export function probability(flag: string): (value: string) => number {
     return n;
   };
 }
+
+export function positiveNumber(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+      throw new InvalidArgumentError(`${flag} expects a positive number, got "${value}"`);
+    }
+    return n;
+  };
+}

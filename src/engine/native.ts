@@ -137,7 +137,15 @@ export interface NativeKernels {
     cols: number,
     accumulateDx: boolean,
   ): void;
-  dropoutMask(mask: Float32Array, n: number, p: number, seedLo: number, seedHi: number): void;
+  dropout(
+    x: Float32Array,
+    y: Float32Array,
+    mask: Float32Array,
+    n: number,
+    p: number,
+    seedLo: number,
+    seedHi: number,
+  ): void;
   adam(
     param: Float32Array,
     grad: Float32Array,

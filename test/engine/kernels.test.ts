@@ -66,6 +66,9 @@ describe("sgemm: portable kernel and BLAS agree with a float64 reference", () =>
     [129, 3, 257],
     [3, 300, 2],
     [256, 50, 64],
+    [16, 24, 6000], // small C, long K: the BLAS path splits K across threads
+    [300, 40, 30], // tall C: split by rows
+    [20, 700, 30], // wide C: split by columns
   ];
   for (const [m, n, k] of shapes) {
     for (const [ta, tb] of [

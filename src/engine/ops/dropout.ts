@@ -13,9 +13,8 @@ export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tens
   if (!training || p <= 0) return x;
   if (p >= 1) throw new Error(`dropout: p must be < 1, got ${p}`);
   const mask = allocUninit(x.size);
-  native.dropoutMask(mask, x.size, p, rng.nextU32(), rng.nextU32());
   const y = allocUninit(x.size);
-  native.binary(2, 0, x.data, mask, y, 1, x.size);
+  native.dropout(x.data, y, mask, x.size, p, rng.nextU32(), rng.nextU32());
   return fromOp(y, x.shape, [x], (out) => {
     const { buf, fresh } = x.gradSink();
     if (fresh) native.binary(2, 0, out.grad!, mask, buf, 1, x.size);

@@ -1,0 +1,19 @@
+import type { Command } from "commander";
+import { evaluateRun, loadRun } from "../../train/run.js";
+import { makeOutput } from "../output.js";
+import { contractMetrics, formatMetrics } from "../table.js";
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command("evaluate")
+    .description("Evaluate a trained run on its test split (full ranking, leave-one-out)")
+    .requiredOption("--run <dir>", "run directory written by `demure train`")
+    .option("--data <dir>", "evaluate on this dataset folder instead of the run's")
+    .option("--json", "print one JSON object as the last stdout line")
+    .action(async (flags: { run: string; data?: string; json?: boolean }) => {
+      const out = makeOutput(flags.json === true);
+      const run = await loadRun(flags.run, flags.data === undefined ? {} : { dataDir: flags.data });
+      const test = contractMetrics(evaluateRun(run));
+      out.result({ test }, (r) => formatMetrics("test", r.test));
+    });
+}

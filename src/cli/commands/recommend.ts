@@ -1,0 +1,26 @@
+import type { Command } from "commander";
+import { loadRun, recommendForUser } from "../../train/run.js";
+import { makeOutput } from "../output.js";
+import { positiveInt } from "../parse.js";
+import { formatTable } from "../table.js";
+
+export function registerRecommend(program: Command): void {
+  program
+    .command("recommend")
+    .description("Top-k items for a user of a trained run (items the user has seen are excluded)")
+    .requiredOption("--run <dir>", "run directory written by `demure train`")
+    .requiredOption("--user <id>", "user id as in the dataset's .inter file")
+    .option("--k <n>", "how many items", positiveInt("--k"), 10)
+    .option("--json", "print one JSON object as the last stdout line")
+    .action(async (flags: { run: string; user: string; k: number; json?: boolean }) => {
+      const out = makeOutput(flags.json === true);
+      const run = await loadRun(flags.run);
+      const items = recommendForUser(run, flags.user, flags.k);
+      out.result({ user: flags.user, k: flags.k, items }, (r) =>
+        formatTable(
+          ["rank", "item", "score"],
+          r.items.map((it, i) => [String(i + 1), it.item, it.score.toFixed(4)]),
+        ),
+      );
+    });
+}

@@ -1,0 +1,146 @@
+import { basename, resolve } from "node:path";
+import type { Command } from "commander";
+import { readConfigFile, resolveConfig, type TrainConfigInput } from "../../train/config.js";
+import { readRunConfig } from "../../train/run-dir.js";
+import { type TrainResult, train } from "../../train/trainer.js";
+import { UserError } from "../../util/errors.js";
+import { makeOutput } from "../output.js";
+import { nonNegativeInt, positiveInt, positiveNumber } from "../parse.js";
+import { type Progress, progressBar } from "../progress.js";
+import { contractMetrics, formatMetrics } from "../table.js";
+
+interface TrainFlags {
+  data?: string;
+  model?: string;
+  variant?: string;
+  epochs?: number;
+  seed?: number;
+  out?: string;
+  config?: string;
+  noiseModalities?: number;
+  batchSize?: number;
+  lr?: number;
+  maxLength?: number;
+  patience?: number;
+  resume?: boolean;
+  json?: boolean;
+}
+
+/** Flags override the config file; the schema checks the result (unknown keys are errors). */
+function configFrom(flags: TrainFlags): TrainConfigInput {
+  const file = flags.config === undefined ? {} : readConfigFile(flags.config);
+  const over: Record<string, unknown> = {};
+  const map: Array<[keyof TrainFlags, string]> = [
+    ["data", "data"],
+    ["model", "model"],
+    ["variant", "variant"],
+    ["epochs", "epochs"],
+    ["seed", "seed"],
+    ["noiseModalities", "noiseModalities"],
+    ["batchSize", "batchSize"],
+    ["lr", "lr"],
+    ["maxLength", "maxLength"],
+    ["patience", "patience"],
+  ];
+  for (const [flag, key] of map) if (flags[flag] !== undefined) over[key] = flags[flag];
+  return { ...file, ...over } as TrainConfigInput;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description(
+      "Train a sequential recommender with early stopping on validation NDCG@10, then evaluate on test",
+    )
+    .option("--data <dir>", "dataset folder of RecBole atomic files (NAME.inter, NAME.item, ...)")
+    .option("--model <name>", "backbone: sasrec | gru4rec")
+    .option("--variant <name>", "id | mm | demure")
+    .option("--epochs <n>", "most epochs", positiveInt("--epochs"))
+    .option("--seed <n>", "random seed", nonNegativeInt("--seed"))
+    .option("--out <dir>", "run directory (default: runs/DATASET-MODEL-VARIANT-sSEED)")
+    .option("--config <file>", "YAML or JSON config; flags override it")
+    .option(
+      "--noise-modalities <k>",
+      "add k modalities of pure noise",
+      nonNegativeInt("--noise-modalities"),
+    )
+    .option("--batch-size <n>", "training batch size", positiveInt("--batch-size"))
+    .option("--lr <x>", "learning rate", positiveNumber("--lr"))
+    .option("--max-length <n>", "longest history kept", positiveInt("--max-length"))
+    .option(
+      "--patience <n>",
+      "epochs without improvement before stopping",
+      positiveInt("--patience"),
+    )
+    .option("--resume", "continue the run in --out from its last finished epoch")
+    .option("--json", "print one JSON object as the last stdout line")
+    .action(async (flags: TrainFlags) => {
+      const out = makeOutput(flags.json === true);
+      let cfg: ReturnType<typeof resolveConfig>;
+      let dir: string;
+      if (flags.resume === true) {
+        if (flags.out === undefined)
+          throw new UserError("--resume needs --out RUN_DIR (the run to continue)");
+        dir = flags.out;
+        cfg = readRunConfig(dir);
+      } else {
+        cfg = resolveConfig(configFrom(flags), flags.config ?? "flags");
+        dir =
+          flags.out ??
+          resolve(
+            "runs",
+            `${basename(resolve(cfg.data))}-${cfg.model}-${cfg.variant}-s${cfg.seed}`,
+          );
+      }
+      let stop = false;
+      const onSigint = () => {
+        if (stop) process.exit(130);
+        stop = true;
+        out.note(
+          "\ninterrupt: stopping after this batch; the last finished epoch is saved (resume with --resume)",
+        );
+      };
+      process.on("SIGINT", onSigint);
+      let bar: Progress | null = null;
+      let result: TrainResult;
+      try {
+        result = await train(cfg, dir, {
+          resume: flags.resume === true,
+          shouldStop: () => stop,
+          onNote: (m) => out.note(m),
+          onEpochStart: (epoch, total) => {
+            bar = progressBar(total, `epoch ${epoch}/${cfg.epochs}`);
+          },
+          onBatch: (_e, _d, _t, loss) => bar?.tick(1, `loss ${loss.toFixed(4)}`),
+          onEpoch: (rec) => {
+            bar?.stop();
+            const v = rec.valid;
+            out.note(
+              `epoch ${rec.epoch}: loss ${rec.loss.toFixed(4)}` +
+                (v
+                  ? `, valid ndcg@10 ${v["ndcg@10"]!.toFixed(4)} hr@10 ${v["hr@10"]!.toFixed(4)}`
+                  : "") +
+                ` (${rec.seconds.toFixed(1)} s)`,
+            );
+          },
+        });
+      } finally {
+        (bar as Progress | null)?.stop();
+        process.off("SIGINT", onSigint);
+      }
+      if (result.interrupted === true) {
+        out.note(`interrupted; resume with: demure train --resume --out ${dir}`);
+        process.exitCode = 130;
+        return;
+      }
+      const { interrupted: _drop, ...rest } = result;
+      const json = { ...rest, test: contractMetrics(rest.test) };
+      out.result(json, (r) =>
+        [
+          `${r.model} ${r.variant} on ${r.dataset}: ${r.epochs_run} epochs, best ${r.best_epoch}, ${r.train_seconds} s`,
+          formatMetrics("test", r.test),
+          `run directory: ${r.run_dir}`,
+        ].join("\n"),
+      );
+    });
+}

@@ -1,0 +1,22 @@
+/**
+ * demure as a library: what the CLI does, as typed imports.
+ *
+ *   import { loadDataset, train, resolveConfig, loadRun, evaluateRun, recommendForUser } from "demure";
+ */
+export type { Dataset, DatasetOptions } from "./data/dataset.js";
+export { loadDataset } from "./data/dataset.js";
+export type { Modality } from "./data/modality-types.js";
+export { generatePlanted, type PlantedOptions, writePlanted } from "./data/planted.js";
+export { engineInfo } from "./engine/index.js";
+export { meanPoiAuc } from "./eval/poi-auc.js";
+export { evaluateFullRanking, type FullRankingResult } from "./eval/ranking.js";
+export { resolveConfig, type TrainConfig, type TrainConfigInput } from "./train/config.js";
+export {
+  evaluateRun,
+  type LoadedRun,
+  loadRun,
+  type Recommendation,
+  recommendForHistory,
+  recommendForUser,
+} from "./train/run.js";
+export { type TrainHooks, type TrainResult, train } from "./train/trainer.js";

@@ -1,0 +1,99 @@
+import { existsSync } from "node:fs";
+import type { Dataset } from "../data/dataset.js";
+import { type LeaveOneOutSplit, leaveOneOut } from "../data/split.js";
+import { noGrad } from "../engine/index.js";
+import type { Recommender } from "../models/recommender.js";
+import { UserError } from "../util/errors.js";
+import { Rng } from "../util/rng.js";
+import { loadParams } from "./checkpoint.js";
+import { resolveConfig, type TrainConfig } from "./config.js";
+import { evaluateModel } from "./evaluate.js";
+import { buildModel } from "./model.js";
+import { readJson, runPath } from "./run-dir.js";
+import { loadForConfig } from "./trainer.js";
+
+/** A trained run, loaded read-only: its config, data, split and best parameters. */
+export interface LoadedRun {
+  dir: string;
+  config: TrainConfig;
+  dataset: Dataset;
+  split: LeaveOneOutSplit;
+  model: Recommender;
+}
+
+/**
+ * Load a run directory: the saved config (checked against the schema), the
+ * dataset it names (or `dataDir` instead), and the best epoch's parameters
+ * (checksum verified).
+ */
+export async function loadRun(dir: string, opts: { dataDir?: string } = {}): Promise<LoadedRun> {
+  if (!existsSync(dir)) throw new UserError("run directory not found", { file: dir });
+  const saved = readJson<Record<string, unknown>>(runPath(dir, "config"));
+  const config = resolveConfig(
+    opts.dataDir === undefined ? saved : { ...saved, data: opts.dataDir },
+    runPath(dir, "config"),
+  );
+  const dataset = await loadForConfig(config);
+  const model = buildModel(dataset, config, new Rng(config.seed), new Rng(0));
+  const best = runPath(dir, "best");
+  if (!existsSync(best))
+    throw new UserError("no best.params yet: training has not finished an epoch", { file: best });
+  loadParams(best, model.params());
+  return { dir, config, dataset, split: leaveOneOut(dataset.sequences), model };
+}
+
+/** Test metrics of a loaded run (the same protocol as training's final evaluation). */
+export function evaluateRun(run: LoadedRun): Record<string, number> {
+  const c = run.config;
+  return evaluateModel(run.model, run.split.test, {
+    batchSize: c.evalBatchSize,
+    maxLength: c.maxLength,
+    excludeHistory: c.excludeHistory,
+  }).metrics;
+}
+
+export interface Recommendation {
+  item: string;
+  score: number;
+}
+
+/**
+ * Top-k items for a history of item indices (the user's whole sequence, or an
+ * ad-hoc session), items in `exclude` left out.
+ */
+export function recommendForHistory(
+  run: LoadedRun,
+  history: Int32Array,
+  k: number,
+  exclude: Iterable<number> = history,
+): Recommendation[] {
+  if (history.length === 0) throw new UserError("cannot recommend from an empty history");
+  const { config, model, dataset } = run;
+  const maxLength = config.maxLength;
+  const h = history.subarray(Math.max(0, history.length - maxLength));
+  const items = new Int32Array(maxLength);
+  items.set(h);
+  const scores = noGrad(() =>
+    model.scoreAll({
+      size: 1,
+      maxLength,
+      items,
+      lengths: Int32Array.of(h.length),
+      targets: Int32Array.of(0),
+      users: Int32Array.of(0),
+    }),
+  );
+  const banned = new Set<number>(exclude);
+  banned.add(0);
+  const order: number[] = [];
+  for (let i = 1; i <= dataset.numItems; i++) if (!banned.has(i)) order.push(i);
+  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  return order.slice(0, k).map((i) => ({ item: dataset.itemIds[i]!, score: scores[i]! }));
+}
+
+/** Top-k for a known user (raw id): history = the user's whole sequence, seen items excluded. */
+export function recommendForUser(run: LoadedRun, userId: string, k: number): Recommendation[] {
+  const u = run.dataset.userIndex.get(userId);
+  if (u === undefined) throw new UserError(`unknown user "${userId}" in ${run.dataset.name}`);
+  return recommendForHistory(run, run.dataset.sequences[u]!, k);
+}
