@@ -109,12 +109,12 @@ Napi::Value GemmBatched(const Napi::CallbackInfo& info) {
   float* C = a.f32(17, any ? lastC + extent(M, N, ldc) : 0);
   if (!a.ok) return info.Env().Undefined();
   float alpha = static_cast<float>(a.num(7)), beta = static_cast<float>(a.num(16));
-  // Many small products: one thread per range of products; each runs the
-  // portable kernel single-threaded (BLAS threading would only add overhead here).
+  // Many small products: each thread takes a range of them and runs each on
+  // its own (BLAS, itself single-threaded here, or the portable kernel).
   parallel_for(outer * inner, 1, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
       int64_t o = i / inner, h = i % inner;
-      demure::sgemm_fallback(ta, tb, static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha,
+      demure::sgemm_serial(ta, tb, static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha,
                              A + o * sAo + h * sAi, static_cast<int>(lda), B + o * sBo + h * sBi,
                              static_cast<int>(ldb), beta, C + o * sCo + h * sCi, static_cast<int>(ldc));
     }
@@ -153,6 +153,16 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   const float* y = a.f32(3, nb);
   float* out = a.f32(4, rows * cols);
   if (a.ok) demure::binary_forward(static_cast<int>(a.i64(0)), mode, x, y, out, rows, cols);
+  return info.Env().Undefined();
+}
+
+// fillRows(row, out, rows, cols)
+Napi::Value FillRows(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(2), cols = a.i64(3);
+  const float* row = a.f32(0, cols);
+  float* out = a.f32(1, rows * cols);
+  if (a.ok) demure::fill_rows(row, out, rows, cols);
   return info.Env().Undefined();
 }
 
@@ -391,6 +401,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("unaryBackward", Napi::Function::New(env, UnaryBackward));
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("fillRows", Napi::Function::New(env, FillRows));
   exports.Set("axpy", Napi::Function::New(env, Axpy));
   exports.Set("scale", Napi::Function::New(env, Scale));
   exports.Set("mulAccumulate", Napi::Function::New(env, MulAccumulate));

@@ -14,6 +14,11 @@ void sgemm_fallback(bool transA, bool transB, int M, int N, int K, float alpha, 
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc);
 
+// The same product on the calling thread only (for many small products that
+// the caller already spreads over the pool).
+void sgemm_serial(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
+                  const float* B, int ldb, float beta, float* C, int ldc);
+
 // True when sgemm goes to BLAS.
 bool using_blas();
 void set_use_blas(bool on);

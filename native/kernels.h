@@ -19,6 +19,7 @@ void unary_backward(int op, const float* x, const float* y, const float* dy, flo
 void binary_forward(int op, int mode, const float* a, const float* b, float* out, int64_t rows,
                     int64_t cols);
 
+void fill_rows(const float* row, float* out, int64_t rows, int64_t cols);  // out[r, :] = row
 void axpy(float alpha, const float* x, float* y, int64_t n);  // y += alpha * x
 void scale(float alpha, const float* x, float* y, int64_t n);  // y = alpha * x
 void mul_accumulate(const float* a, const float* b, float* y, int64_t n);  // y += a * b

@@ -1,5 +1,6 @@
 // Element-wise kernels, reductions and row gather/scatter, split across the
 // thread pool when the work is large enough to pay for it.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -91,6 +92,12 @@ void binary_forward(int op, int mode, const float* a, const float* b, float* out
     case kMul: binary_apply([](float p, float q) { return p * q; }, mode, a, b, out, rows, cols); break;
     case kDiv: binary_apply([](float p, float q) { return p / q; }, mode, a, b, out, rows, cols); break;
   }
+}
+
+void fill_rows(const float* row, float* out, int64_t rows, int64_t cols) {
+  parallel_for(rows, kGrain / (cols > 0 ? cols : 1) + 1, [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) std::copy(row, row + cols, out + r * cols);
+  });
 }
 
 void axpy(float alpha, const float* x, float* y, int64_t n) {

@@ -2,6 +2,7 @@
 // Adam update: the neural-network kernels whose cost grows with batch x width.
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "kernels.h"
 #include "parallel.h"
@@ -155,39 +156,45 @@ void layer_norm_forward(const float* x, const float* gamma, const float* beta, f
 void layer_norm_backward(const float* dy, const float* x, const float* gamma, const float* mean,
                          const float* rstd, float* dx, float* dgamma, float* dbeta, int64_t rows,
                          int64_t cols, bool accumulate_dx) {
-  // dx (accumulated) per row in parallel; dgamma/dbeta (accumulated) per column band.
-  parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
-    for (int64_t r = rb; r < re; ++r) {
-      const float* xr = x + r * cols;
-      const float* gr = dy + r * cols;
-      float m = mean[r], rs = rstd[r];
-      double a = 0, b = 0;  // a = sum(g*gamma), b = sum(g*gamma*xhat)
-      for (int64_t c = 0; c < cols; ++c) {
-        float gg = gr[c] * gamma[c];
-        a += gg;
-        b += gg * (xr[c] - m) * rs;
-      }
-      float fa = static_cast<float>(a / cols), fb = static_cast<float>(b / cols);
-      float* out = dx + r * cols;
-      for (int64_t c = 0; c < cols; ++c) {
-        float xhat = (xr[c] - m) * rs;
-        float g = rs * (gr[c] * gamma[c] - fa - xhat * fb);
-        out[c] = accumulate_dx ? out[c] + g : g;
+  // One row-major pass: dx per row, and per-task partial sums of dgamma/dbeta
+  // (column sums over the task's rows) added up at the end in task order.
+  int64_t tasks = num_threads() < 8 ? num_threads() : 8;
+  std::vector<float> partial(static_cast<size_t>(2 * tasks * cols), 0.f);
+  parallel_for(tasks, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      int64_t rb = rows * t / tasks, re = rows * (t + 1) / tasks;
+      float* pg = partial.data() + 2 * t * cols;
+      float* pb = pg + cols;
+      for (int64_t r = rb; r < re; ++r) {
+        const float* xr = x + r * cols;
+        const float* gr = dy + r * cols;
+        float* out = dx + r * cols;
+        float m = mean[r], rs = rstd[r];
+        float a = 0.f, b = 0.f;  // a = sum(g*gamma), b = sum(g*gamma*xhat)
+        for (int64_t c = 0; c < cols; ++c) {
+          float xhat = (xr[c] - m) * rs;
+          float gg = gr[c] * gamma[c];
+          a += gg;
+          b += gg * xhat;
+          pg[c] += gr[c] * xhat;
+          pb[c] += gr[c];
+        }
+        float fa = a / static_cast<float>(cols), fb = b / static_cast<float>(cols);
+        for (int64_t c = 0; c < cols; ++c) {
+          float xhat = (xr[c] - m) * rs;
+          float g = rs * (gr[c] * gamma[c] - fa - xhat * fb);
+          out[c] = accumulate_dx ? out[c] + g : g;
+        }
       }
     }
   });
-  parallel_for(cols, 16, [&](int64_t cb, int64_t ce) {
-    for (int64_t c = cb; c < ce; ++c) {
-      double sg = 0, sb = 0;
-      for (int64_t r = 0; r < rows; ++r) {
-        float g = dy[r * cols + c];
-        sg += g * (x[r * cols + c] - mean[r]) * rstd[r];
-        sb += g;
-      }
-      dgamma[c] += static_cast<float>(sg);
-      dbeta[c] += static_cast<float>(sb);
+  for (int64_t t = 0; t < tasks; ++t) {
+    const float* pg = partial.data() + 2 * t * cols;
+    for (int64_t c = 0; c < cols; ++c) {
+      dgamma[c] += pg[c];
+      dbeta[c] += pg[cols + c];
     }
-  });
+  }
 }
 
 void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p, uint64_t seed) {

@@ -7,6 +7,7 @@ import {
   embedding,
   engineInfo,
   layerNorm,
+  linear,
   matmul,
   normalInit,
   relu,
@@ -38,13 +39,13 @@ interface Linear {
   b: Tensor;
 }
 
-function linear(inDim: number, outDim: number, rng: Rng, name: string): Linear {
+function makeLinear(inDim: number, outDim: number, rng: Rng, name: string): Linear {
   const bound = 1 / Math.sqrt(inDim);
   const w = normalInit([inDim, outDim], bound / Math.sqrt(3), rng, `${name}.w`);
   return { w, b: constantInit([outDim], 0, `${name}.b`) };
 }
 
-const apply = (l: Linear, x: Tensor): Tensor => add(matmul(x, l.w), l.b);
+const apply = (l: Linear, x: Tensor): Tensor => linear(x, l.w, l.b);
 
 export interface StepResult {
   ms_per_step_median: number;
@@ -66,7 +67,7 @@ export function makeReferenceStep(shape: StepShape = REFERENCE_SHAPE, seed = 0):
     b: constantInit([dim], 0, `ln${i}.b`),
   }));
   const [q, k, v, o, f1, f2] = ["q", "k", "v", "o", "f1", "f2"].map((n) =>
-    linear(dim, dim, rng, n),
+    makeLinear(dim, dim, rng, n),
   ) as [Linear, Linear, Linear, Linear, Linear, Linear];
   const params = [
     emb,

@@ -63,6 +63,7 @@ export interface NativeKernels {
     rows: number,
     cols: number,
   ): void;
+  fillRows(row: Float32Array, out: Float32Array, rows: number, cols: number): void;
   axpy(alpha: number, x: Float32Array, y: Float32Array, n: number): void;
   scale(alpha: number, x: Float32Array, y: Float32Array, n: number): void;
   mulAccumulate(a: Float32Array, b: Float32Array, y: Float32Array, n: number): void;

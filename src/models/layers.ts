@@ -1,4 +1,11 @@
-import { add, constantInit, layerNorm, matmul, normalInit, type Tensor } from "../engine/index.js";
+import {
+  constantInit,
+  layerNorm,
+  linear,
+  matmul,
+  normalInit,
+  type Tensor,
+} from "../engine/index.js";
 import type { Rng } from "../util/rng.js";
 
 /**
@@ -26,8 +33,7 @@ export class Linear implements HasParams {
   }
 
   forward(x: Tensor): Tensor {
-    const y = matmul(x, this.w);
-    return this.b === null ? y : add(y, this.b);
+    return this.b === null ? matmul(x, this.w) : linear(x, this.w, this.b);
   }
 
   params(): Tensor[] {

@@ -16,6 +16,7 @@ import {
   infoNce,
   l2Normalize,
   layerNorm,
+  linear,
   log,
   logSoftmax,
   maskedSoftmax,
@@ -62,6 +63,9 @@ describe("matmul gradients", () => {
       gradcheck(([x, y]) => bmm(x!, y!, { transA: ta, transB: tb }), [a, b]);
     });
   }
+  test("linear with bias (fused)", () => {
+    gradcheck(([x, w, b]) => linear(x!, w!, b!), [P([2, 3, 4]), P([4, 5]), P([5])]);
+  });
   test("leading batch dims flattened into rows", () => {
     gradcheck(([x, w]) => matmul(x!, w!), [P([2, 3, 4]), P([4, 2])]);
   });

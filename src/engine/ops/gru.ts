@@ -1,6 +1,6 @@
 import { type Tensor, zeros } from "../tensor.js";
 import { add, mul, sigmoid, sub, tanh } from "./elementwise.js";
-import { matmul } from "./matmul.js";
+import { linear } from "./matmul.js";
 import { concat, reshape, slice } from "./shape.js";
 
 /** Weights of one GRU layer: gates ordered (reset r, update z, candidate n). */
@@ -23,7 +23,7 @@ export interface GruWeights {
  */
 export function gruCell(gx: Tensor, h: Tensor, w: GruWeights): Tensor {
   const hidden = h.shape[1]!;
-  const gh = add(matmul(h, w.wh), w.bh);
+  const gh = linear(h, w.wh, w.bh);
   const r = sigmoid(add(slice(gx, 1, 0, hidden), slice(gh, 1, 0, hidden)));
   const z = sigmoid(add(slice(gx, 1, hidden, 2 * hidden), slice(gh, 1, hidden, 2 * hidden)));
   const n = tanh(
@@ -37,7 +37,7 @@ export function gruCell(gx: Tensor, h: Tensor, w: GruWeights): Tensor {
 export function gruSequence(x: Tensor, w: GruWeights): Tensor {
   const [b, l] = x.shape as [number, number, number];
   const hidden = w.wh.shape[0]!;
-  const gx = add(matmul(x, w.wx), w.bx); // [B, L, 3H]
+  const gx = linear(x, w.wx, w.bx); // [B, L, 3H]
   let h = zeros([b, hidden]);
   const states: Tensor[] = [];
   for (let t = 0; t < l; t++) {

@@ -50,6 +50,65 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
 }
 
 /**
+ * A linear map with bias in one op: y = x·W + b for x [..., in], W [in, out],
+ * b [out]. The bias is written first and the product added onto it (no extra
+ * pass, no temporary); db is the column sum of dy.
+ */
+export function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
+  const [inDim, outDim] = w.shape as [number, number];
+  if (x.shape[x.rank - 1] !== inDim || b.size !== outDim) {
+    throw new Error(`linear: x [${x.shape}], W [${w.shape}], b [${b.shape}] do not fit`);
+  }
+  const rows = x.size / inDim;
+  const out = allocUninit(rows * outDim);
+  native.fillRows(b.data, out, rows, outDim);
+  native.gemm(false, false, rows, outDim, inDim, 1, x.data, inDim, w.data, outDim, 1, out, outDim);
+  return fromOp(out, [...x.shape.slice(0, -1), outDim], [x, w, b], (y) => {
+    const g = y.grad!;
+    if (x.requiresGrad) {
+      const { buf, fresh } = x.gradSink();
+      native.gemm(
+        false,
+        true,
+        rows,
+        inDim,
+        outDim,
+        1,
+        g,
+        outDim,
+        w.data,
+        outDim,
+        fresh ? 0 : 1,
+        buf,
+        inDim,
+      );
+    }
+    if (w.requiresGrad) {
+      const { buf, fresh } = w.gradSink();
+      native.gemm(
+        true,
+        false,
+        inDim,
+        outDim,
+        rows,
+        1,
+        x.data,
+        inDim,
+        g,
+        outDim,
+        fresh ? 0 : 1,
+        buf,
+        outDim,
+      );
+    }
+    if (b.requiresGrad) {
+      const { buf, fresh } = b.gradSink();
+      native.sumRows(g, buf, rows, outDim, !fresh);
+    }
+  });
+}
+
+/**
  * Where each matrix of a batch lives inside a buffer: matrix (o, h) starts at
  * o·outer + h·inner and its rows are `ld` floats apart. A plain batch of packed
  * matrices is {ld: cols, outer: rows·cols, inner: 0}; head h of a
