@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../util/errors.js";
 import { registerBench } from "./commands/bench.js";
+import { registerDemo } from "./commands/demo.js";
 import { registerEvaluate } from "./commands/evaluate.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerRecommend } from "./commands/recommend.js";
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  registerDemo(program);
   registerTrain(program);
   registerEvaluate(program);
   registerRecommend(program);
