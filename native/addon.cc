@@ -377,7 +377,9 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 #endif
   o.Set("blas", demure::using_blas());
   o.Set("threads", demure::num_threads());
-#if defined(__AVX2__)
+#if defined(__AVX512F__)
+  o.Set("simd", "avx512");
+#elif defined(__AVX2__)
   o.Set("simd", "avx2");
 #else
   o.Set("simd", "baseline");

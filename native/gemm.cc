@@ -16,10 +16,23 @@ extern "C" void openblas_set_num_threads(int);
 namespace demure {
 namespace {
 
+// Which kernel runs matrix products, fixed at load time so a run is
+// reproducible: DEMURE_GEMM=blas|portable chooses; DEMURE_NO_BLAS=1 means
+// portable. By default the portable kernel is used when it was built with
+// AVX-512 (it then outruns OpenBLAS's AVX2 kernels, see docs/adr/0001-engine.md),
+// and OpenBLAS otherwise.
 bool initial_use_blas() {
 #ifdef DEMURE_HAVE_BLAS
-  const char* env = std::getenv("DEMURE_NO_BLAS");
-  return !(env != nullptr && std::strcmp(env, "1") == 0);
+  const char* no_blas = std::getenv("DEMURE_NO_BLAS");
+  if (no_blas != nullptr && std::strcmp(no_blas, "1") == 0) return false;
+  const char* choice = std::getenv("DEMURE_GEMM");
+  if (choice != nullptr && std::strcmp(choice, "blas") == 0) return true;
+  if (choice != nullptr && std::strcmp(choice, "portable") == 0) return false;
+#if defined(__AVX512F__)
+  return false;
+#else
+  return true;
+#endif
 #else
   return false;
 #endif

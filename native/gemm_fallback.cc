@@ -40,7 +40,9 @@
 namespace demure {
 namespace {
 
-#if defined(__AVX__)
+#if defined(__AVX512F__)
+#define DEMURE_GEMM_VEC 16
+#elif defined(__AVX__)
 #define DEMURE_GEMM_VEC 8
 #else
 #define DEMURE_GEMM_VEC 4

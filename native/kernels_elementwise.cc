@@ -119,16 +119,24 @@ double sum_squares(const float* x, int64_t n) {
 }
 
 void sum_rows(const float* x, float* out, int64_t rows, int64_t cols, bool accumulate) {
-  // Each task owns a band of columns, so no two tasks write the same output.
-  parallel_for(cols, 64, [&](int64_t cb, int64_t ce) {
-    std::vector<double> acc(ce - cb, 0.0);
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* row = x + r * cols;
-      for (int64_t c = cb; c < ce; ++c) acc[c - cb] += row[c];
+  // Per-task column sums over a block of rows (a vectorisable row-major pass),
+  // then added up in task order, so the result does not depend on timing.
+  int64_t tasks = rows * cols < (1 << 15) ? 1 : std::min<int64_t>(num_threads(), 8);
+  std::vector<float> partial(static_cast<size_t>(tasks * cols), 0.f);
+  parallel_for(tasks, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      float* acc = partial.data() + t * cols;
+      for (int64_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) {
+        const float* row = x + r * cols;
+        for (int64_t c = 0; c < cols; ++c) acc[c] += row[c];
+      }
     }
-    for (int64_t c = cb; c < ce; ++c)
-      out[c] = accumulate ? out[c] + static_cast<float>(acc[c - cb]) : static_cast<float>(acc[c - cb]);
   });
+  for (int64_t c = 0; c < cols; ++c) {
+    float s = 0.f;
+    for (int64_t t = 0; t < tasks; ++t) s += partial[static_cast<size_t>(t * cols + c)];
+    out[c] = accumulate ? out[c] + s : s;
+  }
 }
 
 void sum_cols(const float* x, float* out, int64_t rows, int64_t cols, bool accumulate) {

@@ -9,6 +9,9 @@ if (process.env.DEMURE_PORTABLE !== "1" && process.arch === "x64") {
     const line = info.split("\n").find((l) => l.startsWith("flags")) || "";
     const has = (f) => new RegExp(`\\b${f}\\b`).test(line);
     if (has("avx2") && has("fma")) flags = "-mavx2 -mfma";
+    if (flags !== "" && has("avx512f") && has("avx512vl") && process.env.DEMURE_NO_AVX512 !== "1") {
+      flags += " -mavx512f -mavx512vl";
+    }
   } catch {
     flags = "";
   }

@@ -137,7 +137,7 @@ export function runReferenceStep(
     ms_per_step_median: Math.round(sorted[Math.floor(sorted.length / 2)]! * 10) / 10,
     steps,
     threads: info.threads,
-    engine: `demure-native(${info.blas ? "openblas" : "fallback"},${info.simd})`,
+    engine: `demure-native(${info.blas ? "openblas" : "portable"},${info.simd})`,
     ms_per_step: times.map((v) => Math.round(v * 10) / 10),
     final_loss: loss,
   };

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
 import {
   crossEntropy,
@@ -56,6 +57,23 @@ function withBlas<T>(on: boolean, fn: () => T): T {
     native.setBlas(before);
   }
 }
+
+describe("matrix-product kernel selection", () => {
+  test("OpenBLAS is linked when its header is installed", () => {
+    if (
+      !existsSync("/usr/include/x86_64-linux-gnu/cblas.h") &&
+      !existsSync("/usr/include/openblas/cblas.h")
+    )
+      return;
+    assert.equal(engineInfo().blasBuilt, true);
+  });
+  test("DEMURE_GEMM / DEMURE_NO_BLAS pick the kernel at load time", () => {
+    const info = engineInfo();
+    if (process.env.DEMURE_GEMM === "portable" || process.env.DEMURE_NO_BLAS === "1")
+      assert.equal(info.blas, false);
+    if (process.env.DEMURE_GEMM === "blas") assert.equal(info.blas, info.blasBuilt);
+  });
+});
 
 describe("sgemm: portable kernel and BLAS agree with a float64 reference", () => {
   const rng = new Rng(1);
