@@ -53,44 +53,6 @@ void blas_call(bool transA, bool transB, int M, int N, int K, float alpha, const
               alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-// Split C into blocks of rows (or of columns when C is wide and short) and give
-// each thread one BLAS call on its block.
-void blas_parallel(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
-                   const float* B, int ldb, float beta, float* C, int ldc) {
-  double flops = 2.0 * M * N * K;
-  if (flops < 4e6 || num_threads() == 1) {
-    blas_call(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return;
-  }
-  if (static_cast<int64_t>(M) * N <= 16384 && K >= 4 * (M > N ? M : N)) {
-    // Small C, long inner dimension (weight gradients): split K, then add the halves.
-    int64_t half = K / 2;
-    std::vector<float> part(static_cast<size_t>(M) * N);
-    parallel_for(2, 1, [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) {
-        int64_t k0 = t == 0 ? 0 : half, k1 = t == 0 ? half : K;
-        const float* a = transA ? A + k0 * lda : A + k0;
-        const float* b = transB ? B + k0 : B + k0 * ldb;
-        if (t == 0) blas_call(transA, transB, M, N, static_cast<int>(k1 - k0), alpha, a, lda, b, ldb, beta, C, ldc);
-        else blas_call(transA, transB, M, N, static_cast<int>(k1 - k0), alpha, a, lda, b, ldb, 0.f, part.data(), N);
-      }
-    });
-    for (int i = 0; i < M; ++i)
-      for (int j = 0; j < N; ++j) C[static_cast<int64_t>(i) * ldc + j] += part[static_cast<size_t>(i) * N + j];
-    return;
-  }
-  if (M >= N) {
-    parallel_for(M, 16, [&](int64_t i0, int64_t i1) {
-      const float* a = transA ? A + i0 : A + i0 * lda;
-      blas_call(transA, transB, static_cast<int>(i1 - i0), N, K, alpha, a, lda, B, ldb, beta, C + i0 * ldc, ldc);
-    });
-  } else {
-    parallel_for(N, 16, [&](int64_t j0, int64_t j1) {
-      const float* b = transB ? B + j0 * ldb : B + j0;
-      blas_call(transA, transB, M, static_cast<int>(j1 - j0), K, alpha, A, lda, b, ldb, beta, C + j0, ldc);
-    });
-  }
-}
 #endif
 
 }  // namespace
@@ -118,16 +80,50 @@ void sgemm_serial(bool transA, bool transB, int M, int N, int K, float alpha, co
   sgemm_fallback(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+// Split one product over the pool: C by blocks of rows (or of columns when C
+// is wide and short), or, when C is small and K long (weight gradients), K in
+// halves added together at the end. Each thread runs the serial kernel.
+void split_parallel(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
+                   const float* B, int ldb, float beta, float* C, int ldc) {
+  double flops = 2.0 * M * N * K;
+  if (flops < 4e6 || num_threads() == 1) {
+    sgemm_serial(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  if (static_cast<int64_t>(M) * N <= 16384 && K >= 4 * (M > N ? M : N)) {
+    // Small C, long inner dimension (weight gradients): split K, then add the halves.
+    int64_t half = K / 2;
+    std::vector<float> part(static_cast<size_t>(M) * N);
+    parallel_for(2, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        int64_t k0 = t == 0 ? 0 : half, k1 = t == 0 ? half : K;
+        const float* a = transA ? A + k0 * lda : A + k0;
+        const float* b = transB ? B + k0 : B + k0 * ldb;
+        if (t == 0) sgemm_serial(transA, transB, M, N, static_cast<int>(k1 - k0), alpha, a, lda, b, ldb, beta, C, ldc);
+        else sgemm_serial(transA, transB, M, N, static_cast<int>(k1 - k0), alpha, a, lda, b, ldb, 0.f, part.data(), N);
+      }
+    });
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) C[static_cast<int64_t>(i) * ldc + j] += part[static_cast<size_t>(i) * N + j];
+    return;
+  }
+  if (M >= N) {
+    parallel_for(M, 16, [&](int64_t i0, int64_t i1) {
+      const float* a = transA ? A + i0 : A + i0 * lda;
+      sgemm_serial(transA, transB, static_cast<int>(i1 - i0), N, K, alpha, a, lda, B, ldb, beta, C + i0 * ldc, ldc);
+    });
+  } else {
+    parallel_for(N, 16, [&](int64_t j0, int64_t j1) {
+      const float* b = transB ? B + j0 * ldb : B + j0;
+      sgemm_serial(transA, transB, M, static_cast<int>(j1 - j0), K, alpha, A, lda, b, ldb, beta, C + j0, ldc);
+    });
+  }
+}
+
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
-#ifdef DEMURE_HAVE_BLAS
-  if (g_use_blas && K > 0) {
-    blas_parallel(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return;
-  }
-#endif
-  sgemm_fallback(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  split_parallel(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 }  // namespace demure
