@@ -101,6 +101,11 @@ export class ItemEncoder implements HasParams {
     return add(v, this.bias!);
   }
 
+  /** The fusion's bias b (zeros when the fusion has none), [d]. */
+  fusionBias(): Tensor {
+    return this.bias ?? tensor(new Float32Array(this.dim), [this.dim]);
+  }
+
   /** v_i for every item: [numItems + 1, d]. */
   encodeAll(): Tensor {
     return this.fuse(this.views());

@@ -15,6 +15,9 @@ export interface Recommender extends HasParams {
   scoreAll(batch: SeqBatch): Float32Array;
   /** Number of items (real ones are 1..numItems). */
   readonly numItems: number;
+  /** Optional: compute what every evaluation batch shares once (item-side vectors). */
+  beginEval?(): void;
+  endEval?(): void;
 }
 
 /**
@@ -61,9 +64,19 @@ export class SequentialRecommender implements Recommender {
     return crossEntropy(matmul(h, v, { transB: true }), batch.targets);
   }
 
+  private cache: Tensor | null = null;
+
+  beginEval(): void {
+    this.cache = noGrad(() => this.encoder.encodeAll());
+  }
+
+  endEval(): void {
+    this.cache = null;
+  }
+
   scoreAll(batch: SeqBatch): Float32Array {
     return noGrad(() => {
-      const v = this.encoder.encodeAll();
+      const v = this.cache ?? this.encoder.encodeAll();
       return matmul(this.userStates(v, batch, false), v, { transB: true }).data;
     });
   }

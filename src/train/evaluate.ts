@@ -42,6 +42,20 @@ export function evaluateModel(
   opts: EvalOptions,
 ): FullRankingResult {
   const targets = Int32Array.from(set.targets, (t, e) => (set.histories[e]!.length > 0 ? t : 0));
+  model.beginEval?.();
+  try {
+    return rank(model, set, targets, opts);
+  } finally {
+    model.endEval?.();
+  }
+}
+
+function rank(
+  model: Recommender,
+  set: EvalSet,
+  targets: Int32Array,
+  opts: EvalOptions,
+): FullRankingResult {
   return evaluateFullRanking({
     numItems: model.numItems,
     users: set.users,

@@ -1,5 +1,7 @@
 import type { Dataset } from "../data/dataset.js";
-import { buildBaseline } from "../models/factory.js";
+import { DemureRecommender } from "../demure/recommender.js";
+import { type BaselineSpec, buildBackbone, buildBaseline } from "../models/factory.js";
+import { ItemEncoder } from "../models/item-encoder.js";
 import type { Recommender } from "../models/recommender.js";
 import { UserError } from "../util/errors.js";
 import type { Rng } from "../util/rng.js";
@@ -7,23 +9,38 @@ import type { TrainConfig } from "./config.js";
 
 /** The recommender a config describes: ID-only, MM or Demure over a backbone. */
 export function buildModel(ds: Dataset, cfg: TrainConfig, rng: Rng, dropoutRng: Rng): Recommender {
-  if (cfg.variant === "demure") {
-    throw new UserError("variant demure is not available in this build yet (use id or mm)");
+  const spec: BaselineSpec = {
+    model: cfg.model,
+    variant: cfg.variant === "id" ? "id" : "mm",
+    dim: cfg.dim,
+    maxLength: cfg.maxLength,
+    modalities: cfg.modalities,
+    useId: cfg.useId,
+    fusion: cfg.fusion,
+    sasrec: cfg.sasrec,
+    gru4rec: cfg.gru4rec,
+  };
+  if (cfg.variant !== "demure") return buildBaseline(ds, spec, rng, dropoutRng);
+  if (cfg.fusion !== "concat") {
+    throw new UserError(
+      "variant demure needs fusion: concat (its weights scale each modality's term)",
+    );
   }
-  return buildBaseline(
+  const encoder = new ItemEncoder(
     ds,
-    {
-      model: cfg.model,
-      variant: cfg.variant,
-      dim: cfg.dim,
-      maxLength: cfg.maxLength,
-      modalities: cfg.modalities,
-      useId: cfg.useId,
-      fusion: cfg.fusion,
-      sasrec: cfg.sasrec,
-      gru4rec: cfg.gru4rec,
-    },
+    { useId: cfg.useId, modalities: cfg.modalities, fusion: "concat", dim: cfg.dim },
     rng,
-    dropoutRng,
+  );
+  if (encoder.encoders.length < 2) {
+    throw new UserError(
+      `variant demure needs at least 2 modalities; ${ds.name} gives ${encoder.modalityNames.join(", ")}`,
+    );
+  }
+  return new DemureRecommender(
+    encoder,
+    buildBackbone(spec, rng, dropoutRng),
+    ds.numItems,
+    cfg.demure,
+    rng,
   );
 }

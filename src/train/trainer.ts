@@ -4,6 +4,8 @@ import { countTrainBatches, trainBatches, trainingExamples } from "../data/batch
 import { type Dataset, loadDataset } from "../data/dataset.js";
 import { withNoiseModalities } from "../data/noise.js";
 import { leaveOneOut } from "../data/split.js";
+import { poiAucReport, readPoiLabels } from "../demure/poi-report.js";
+import { DemureRecommender } from "../demure/recommender.js";
 import { Adam, clipGradNorm, withBufferPool } from "../engine/index.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
@@ -24,7 +26,10 @@ export interface TrainResult {
   train_seconds: number;
   valid: Record<string, number>;
   test: Record<string, number>;
+  /** POI-AUC of the learned π_u on the planted labels (demure variant, NAME.poi present). */
   poi_auc?: number;
+  /** POI-AUC of the plain coherence heuristic on the same labels: the floor to beat. */
+  coherence_poi_auc?: number;
   run_dir: string;
   interrupted?: boolean;
 }
@@ -192,6 +197,10 @@ export async function train(
   if (bestEpoch > 0) loadParams(runPath(outDir, "best"), params);
   result.valid = evaluateModel(model, split.valid, evalOpts).metrics;
   result.test = evaluateModel(model, split.test, evalOpts).metrics;
+  if (model instanceof DemureRecommender && model.estimator !== null) {
+    const labels = await readPoiLabels(ds);
+    if (labels !== null) Object.assign(result, poiAucReport(model, ds, labels, cfg.maxLength));
+  }
   writeJson(runPath(outDir, "result"), result);
   return result;
 }

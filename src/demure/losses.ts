@@ -1,0 +1,107 @@
+import {
+  add,
+  addScalar,
+  crossEntropy,
+  l2Normalize,
+  log,
+  matmul,
+  mean,
+  mul,
+  neg,
+  scale,
+  sum,
+  type Tensor,
+  tensor,
+} from "../engine/index.js";
+import type { PoiOutput } from "./poi-estimator.js";
+
+/**
+ * DEMURE.md 3a, first half: for each modality m, InfoNCE between the user's
+ * history summary s_u^m and the target item's e_t^m, the other targets in the
+ * batch as negatives. Returns the mean loss (it trains the summaries and the
+ * modality encoders) and every per-user, per-modality loss l_u^m [B×M] (no
+ * gradient: they become pseudo-labels).
+ */
+export function modalityDiscrimination(
+  summaries: Tensor[],
+  positives: Tensor[],
+  tau: number,
+): { loss: Tensor; perRow: Float32Array } {
+  const M = summaries.length;
+  const b = summaries[0].shape[0]!;
+  const perRow = new Float32Array(b * M);
+  const diag = Int32Array.from({ length: b }, (_, i) => i);
+  let total: Tensor | null = null;
+  summaries.forEach((s, m) => {
+    const logits = scale(
+      matmul(l2Normalize(s), l2Normalize(positives[m]!), { transB: true }),
+      1 / tau,
+    );
+    rowLosses(logits.data, b, (u, l) => {
+      perRow[u * M + m] = l;
+    });
+    const lm = crossEntropy(logits, diag);
+    total = total === null ? lm : add(total, lm);
+  });
+  return { loss: scale(total!, 1 / M), perRow };
+}
+
+/** Per-row cross-entropy against the diagonal of a [B, B] logit matrix (plain numbers, no graph). */
+function rowLosses(
+  logits: Float32Array,
+  b: number,
+  put: (row: number, loss: number) => void,
+): void {
+  for (let u = 0; u < b; u++) {
+    let mx = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < b; j++) mx = Math.max(mx, logits[u * b + j]!);
+    let z = 0;
+    for (let j = 0; j < b; j++) z += Math.exp(logits[u * b + j]! - mx);
+    put(u, Math.log(z) + mx - logits[u * b + u]!);
+  }
+}
+
+/**
+ * Pseudo-labels y_u = softmax_m(−l_u^m / τ_y) (detached): a modality that
+ * predicts the user's next item better than other users' items is a POI.
+ * Softmax gate: L = KL(y_u ‖ π_u) = Σ_m y log y − Σ_m y log π (the first term is
+ * a constant). Sigmoid gate: binary cross-entropy of π against y / max(y).
+ */
+export function pseudoLabels(
+  perRow: Float32Array,
+  b: number,
+  M: number,
+  tauY: number,
+): Float32Array {
+  const y = new Float32Array(b * M);
+  for (let u = 0; u < b; u++) {
+    let mx = Number.NEGATIVE_INFINITY;
+    for (let m = 0; m < M; m++) mx = Math.max(mx, -perRow[u * M + m]! / tauY);
+    let z = 0;
+    for (let m = 0; m < M; m++) z += Math.exp(-perRow[u * M + m]! / tauY - mx);
+    for (let m = 0; m < M; m++) y[u * M + m] = Math.exp(-perRow[u * M + m]! / tauY - mx) / z;
+  }
+  return y;
+}
+
+export function pseudoLabelKl(perRow: Float32Array, poi: PoiOutput, tauY: number): Tensor {
+  const [b, M] = poi.pi.shape as [number, number];
+  const y = pseudoLabels(perRow, b, M, tauY);
+  if (poi.logPi !== null) {
+    let entropy = 0;
+    for (const v of y) if (v > 0) entropy += v * Math.log(v);
+    const cross = neg(sum(mul(tensor(y, [b, M]), poi.logPi)));
+    return addScalar(scale(cross, 1 / b), entropy / b);
+  }
+  const target = new Float32Array(b * M);
+  for (let u = 0; u < b; u++) {
+    let mx = 0;
+    for (let m = 0; m < M; m++) mx = Math.max(mx, y[u * M + m]!);
+    for (let m = 0; m < M; m++) target[u * M + m] = mx > 0 ? y[u * M + m]! / mx : 0;
+  }
+  const t = tensor(target, [b, M]);
+  const eps = 1e-6;
+  const pos = mul(t, log(addScalar(poi.pi, eps)));
+  const negPart = mul(addScalar(neg(t), 1), log(addScalar(neg(poi.pi), 1 + eps)));
+  return neg(mean(add(pos, negPart)));
+}

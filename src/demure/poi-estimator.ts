@@ -1,0 +1,173 @@
+import {
+  add,
+  bmm,
+  concat,
+  constantInit,
+  embedding,
+  l2Normalize,
+  linear,
+  logSoftmax,
+  maskedSoftmax,
+  matmul,
+  noGrad,
+  normalInit,
+  reshape,
+  scale,
+  sigmoid,
+  softmax,
+  type Tensor,
+  tanh,
+  tensor,
+} from "../engine/index.js";
+import type { HasParams } from "../models/layers.js";
+import type { Rng } from "../util/rng.js";
+
+/** Settings of the POI estimator (DEMURE.md, part 1). */
+export interface PoiEstimatorConfig {
+  modalities: number;
+  dim: number;
+  hidden: number;
+  /** softmax over modalities (weights sum to 1) or independent sigmoids. */
+  gate: "softmax" | "sigmoid";
+  tauPi: number;
+}
+
+/** What the estimator computes for a batch of users. */
+export interface PoiOutput {
+  /** Pre-gate scores z_u^m [B, M]. */
+  logits: Tensor;
+  /** π_u [B, M]: softmax(z/τ_π) or sigmoid(z/τ_π). */
+  pi: Tensor;
+  /** log π_u [B, M] (softmax gate only; for the KL term). */
+  logPi: Tensor | null;
+  /** s_u^m, attention-pooled history per modality, each [B, d]. */
+  summaries: Tensor[];
+  /** Attention weights over the history per modality, each [B, L] (for explanations). */
+  attention: Float32Array[];
+  /** Coherence feature c_u^m [B, M] (no gradient). */
+  coherence: Float32Array;
+}
+
+/**
+ * Per user and modality m: a summary of the history in m, s_u^m = Σ_i α_i e_i^m
+ * with α = softmax_i(<q_m, e_i^m>/√d) over the real items that have m, and the
+ * coherence c_u^m = mean cosine between history items in m minus the mean
+ * cosine of random item pairs in m. Then
+ *   π_u = softmax_m(MLP([s_u^m; c_u^m]) + b_m) / τ_π)   (or sigmoids),
+ * one MLP shared by all modalities, b_m a learned prior per modality.
+ */
+export class PoiEstimator implements HasParams {
+  readonly queries: Tensor[];
+  readonly w1: Tensor;
+  readonly b1: Tensor;
+  readonly w2: Tensor;
+  readonly b2: Tensor;
+  readonly prior: Tensor;
+
+  constructor(
+    readonly cfg: PoiEstimatorConfig,
+    rng: Rng,
+  ) {
+    const { modalities, dim, hidden } = cfg;
+    this.queries = Array.from({ length: modalities }, (_, m) =>
+      normalInit([dim, 1], 0.02, rng, `poi.query${m}`),
+    );
+    this.w1 = normalInit([dim + 1, hidden], 1 / Math.sqrt(dim + 1), rng, "poi.mlp.w1");
+    this.b1 = constantInit([hidden], 0, "poi.mlp.b1");
+    this.w2 = normalInit([hidden, 1], 1 / Math.sqrt(hidden), rng, "poi.mlp.w2");
+    this.b2 = constantInit([1], 0, "poi.mlp.b2");
+    this.prior = constantInit([modalities], 0, "poi.prior");
+  }
+
+  /**
+   * @param history per modality, the history's vectors e_i^m: [B, L, d]
+   * @param masks per modality, [B, L] 1 where item t is real AND has modality m
+   * @param baselines per modality, the mean cosine of random item pairs
+   */
+  forward(history: Tensor[], masks: Uint8Array[], baselines: Float64Array): PoiOutput {
+    const [b, l, d] = history[0]!.shape as [number, number, number];
+    const M = this.cfg.modalities;
+    const summaries: Tensor[] = [];
+    const attention: Float32Array[] = [];
+    const coherenceData = new Float32Array(b * M);
+    for (let m = 0; m < M; m++) {
+      const e = history[m]!;
+      const scores = scale(reshape(matmul(e, this.queries[m]!), [b, 1, l]), 1 / Math.sqrt(d));
+      const alpha = maskedSoftmax(scores, { causal: false, keyMask: masks[m]!, heads: 1 });
+      attention.push(alpha.data);
+      summaries.push(reshape(bmm(alpha, e), [b, d]));
+      const c = coherenceOf(e, masks[m]!, baselines[m]!);
+      for (let u = 0; u < b; u++) coherenceData[u * M + m] = c[u]!;
+    }
+    // MLP over [s_u^m; c_u^m] for every (u, m) at once: [B, M, d+1] → [B, M].
+    const cols = summaries.map((s, m) => {
+      const cm = new Float32Array(b);
+      for (let u = 0; u < b; u++) cm[u] = coherenceData[u * M + m]!;
+      return reshape(concat([s, tensor(cm, [b, 1])], 1), [b, 1, d + 1]);
+    });
+    const x = concat(cols, 1);
+    const hidden = tanh(linear(x, this.w1, this.b1));
+    const z = add(reshape(linear(hidden, this.w2, this.b2), [b, M]), this.prior);
+    const zt = scale(z, 1 / this.cfg.tauPi);
+    const pi = this.cfg.gate === "softmax" ? softmax(zt) : sigmoid(zt);
+    const logPi = this.cfg.gate === "softmax" ? logSoftmax(zt) : null;
+    return { logits: z, pi, logPi, summaries, attention, coherence: coherenceData };
+  }
+
+  params(): Tensor[] {
+    return [...this.queries, this.w1, this.b1, this.w2, this.b2, this.prior];
+  }
+}
+
+/**
+ * Mean pairwise cosine of the masked rows of e [B, L, d] per user, minus
+ * `baseline`; 0 for users with fewer than two items in the modality. Uses
+ * Σ_{i≠j} cos(i, j) = ‖Σ_i û_i‖² − n, so it is linear in L.
+ */
+export function coherenceOf(e: Tensor, mask: Uint8Array, baseline: number): Float32Array {
+  const [b, l, d] = e.shape as [number, number, number];
+  return noGrad(() => {
+    const u = l2Normalize(e).data;
+    const out = new Float32Array(b);
+    const acc = new Float64Array(d);
+    for (let r = 0; r < b; r++) {
+      acc.fill(0);
+      let n = 0;
+      for (let t = 0; t < l; t++) {
+        if (mask[r * l + t] === 0) continue;
+        n++;
+        const off = (r * l + t) * d;
+        for (let k = 0; k < d; k++) acc[k]! += u[off + k]!;
+      }
+      if (n < 2) continue;
+      let sq = 0;
+      for (let k = 0; k < d; k++) sq += acc[k]! * acc[k]!;
+      out[r] = (sq - n) / (n * (n - 1)) - baseline;
+    }
+    return out;
+  });
+}
+
+/** Mean cosine of distinct item pairs in one modality, over the items that have it (exact, linear time). */
+export function randomPairCosine(view: Tensor, present: Float32Array): number {
+  return noGrad(() => {
+    const [rows, d] = view.shape as [number, number];
+    const u = l2Normalize(view).data;
+    const acc = new Float64Array(d);
+    let n = 0;
+    for (let i = 1; i < rows; i++) {
+      if (present[i] === 0) continue;
+      n++;
+      for (let k = 0; k < d; k++) acc[k]! += u[i * d + k]!;
+    }
+    if (n < 2) return 0;
+    let sq = 0;
+    for (let k = 0; k < d; k++) sq += acc[k]! * acc[k]!;
+    return (sq - n) / (n * (n - 1));
+  });
+}
+
+/** History vectors of modality view P [N+1, d] for item ids [B·L] → [B, L, d]. */
+export function gatherHistory(view: Tensor, items: Int32Array, b: number, l: number): Tensor {
+  return embedding(view, items, [b, l]);
+}

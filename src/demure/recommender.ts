@@ -1,0 +1,251 @@
+import type { SeqBatch } from "../data/batches.js";
+import {
+  add,
+  concat,
+  crossEntropy,
+  div,
+  embedding,
+  l2Normalize,
+  matmul,
+  mul,
+  noGrad,
+  reshape,
+  scale,
+  slice,
+  sum,
+  type Tensor,
+  tensor,
+} from "../engine/index.js";
+import type { Backbone } from "../models/backbones/backbone.js";
+import type { ItemEncoder } from "../models/item-encoder.js";
+import { type Recommender, trimBatch } from "../models/recommender.js";
+import type { Rng } from "../util/rng.js";
+import { modalityDiscrimination, pseudoLabelKl } from "./losses.js";
+import { gatherHistory, PoiEstimator, type PoiOutput, randomPairCosine } from "./poi-estimator.js";
+
+/** Demure's switches and weights (the `demure` block of the train config). */
+export interface DemureConfig {
+  tauPi: number;
+  gate: "softmax" | "sigmoid";
+  tauY: number;
+  tauCl: number;
+  lambdaPoi: number;
+  lambdaCl: number;
+  poi: boolean;
+  poiLoss: boolean;
+  cl: boolean;
+  hardTopK: number;
+}
+
+/** One batch seen through the users' POI weights. */
+interface Pass {
+  views: Tensor[];
+  items: Int32Array;
+  shape: ReturnType<typeof trimBatch>["shape"];
+  poi: PoiOutput | null;
+  /** Per-user modality weights w_u [B, M] applied to the views (M·π for softmax). */
+  w: Tensor;
+}
+
+/**
+ * Demure over any backbone (DEMURE.md, parts 1–3). Items are seen through the
+ * user's weights: v_i^(u) = Σ_m w_u^m P_m[i] + b, where P_m are the item
+ * encoder's per-modality terms (concat fusion: W_m e_i^m) and w_u = M·π_u, so
+ * uniform weights give back the MM model exactly. The weights touch both the
+ * history (input of the backbone) and every candidate's score:
+ *   score(u, j) = <h_u, v_j^(u)> = Σ_m w_u^m <h_u, P_m[j]> (+ a constant per user).
+ */
+export class DemureRecommender implements Recommender {
+  readonly estimator: PoiEstimator | null;
+  private cache: Tensor[] | null = null;
+
+  constructor(
+    readonly encoder: ItemEncoder,
+    readonly backbone: Backbone,
+    readonly numItems: number,
+    readonly cfg: DemureConfig,
+    rng: Rng,
+  ) {
+    const M = encoder.encoders.length;
+    this.estimator = cfg.poi
+      ? new PoiEstimator(
+          { modalities: M, dim: encoder.dim, hidden: 32, gate: cfg.gate, tauPi: cfg.tauPi },
+          rng,
+        )
+      : null;
+  }
+
+  get modalityNames(): string[] {
+    return this.encoder.modalityNames;
+  }
+
+  private views(): Tensor[] {
+    return this.cache ?? this.encoder.views();
+  }
+
+  /** Evaluation computes the item-side views once for all batches. */
+  beginEval(): void {
+    this.cache = noGrad(() => this.encoder.views());
+  }
+
+  endEval(): void {
+    this.cache = null;
+  }
+
+  /** Masks [B, L] per modality: a real history item that has the modality. */
+  private masks(items: Int32Array, keyMask: Uint8Array): Uint8Array[] {
+    return this.encoder.encoders.map((e) => {
+      const m = new Uint8Array(items.length);
+      for (let i = 0; i < items.length; i++) m[i] = keyMask[i]! && e.present[items[i]]! > 0 ? 1 : 0;
+      return m;
+    });
+  }
+
+  private pass(batch: SeqBatch, training: boolean): Pass {
+    const views = this.views();
+    const { items, shape } = trimBatch(batch);
+    const M = views.length;
+    if (this.estimator === null) {
+      return {
+        views,
+        items,
+        shape,
+        poi: null,
+        w: tensor(new Float32Array(shape.batch * M).fill(1), [shape.batch, M]),
+      };
+    }
+    const history = views.map((v) => gatherHistory(v, items, shape.batch, shape.length));
+    const baselines = Float64Array.from(views, (v, m) =>
+      randomPairCosine(v, this.encoder.encoders[m]!.present),
+    );
+    const poi = this.estimator.forward(history, this.masks(items, shape.keyMask), baselines);
+    void training;
+    return { views, items, shape, poi, w: this.weightsFrom(poi.pi) };
+  }
+
+  /** w_u from π_u: M·π (softmax), π (sigmoid), or M·(top-K π renormalised) with hard top-K. */
+  private weightsFrom(pi: Tensor): Tensor {
+    const [b, M] = pi.shape as [number, number];
+    let w = this.cfg.gate === "softmax" ? scale(pi, M) : pi;
+    if (this.cfg.hardTopK > 0 && this.cfg.hardTopK < M) {
+      const keep = new Float32Array(b * M);
+      for (let u = 0; u < b; u++) {
+        const row = Array.from(pi.data.subarray(u * M, (u + 1) * M), (v, m) => [v, m] as const);
+        row.sort((x, y) => y[0] - x[0]);
+        for (let k = 0; k < this.cfg.hardTopK; k++)
+          keep[u * M + row[k]![1]] = M / this.cfg.hardTopK;
+      }
+      // Kept modalities keep their relative weights, rescaled to sum to M; the rest are cut.
+      const masked = mul(pi, tensor(keep, [b, M]));
+      const norm = sum(masked, 1, true);
+      w = mul(scale(masked, this.cfg.hardTopK), reshape(recip(norm), [b, 1]));
+    }
+    return w;
+  }
+
+  /** Σ_m w[:, m] ⊙ X_m for X_m [B, ...] (the user-weighted sum over modalities). */
+  private weighted(xs: Tensor[], w: Tensor): Tensor {
+    const b = w.shape[0]!;
+    let out: Tensor | null = null;
+    xs.forEach((x, m) => {
+      const wm = reshape(slice(w, 1, m, m + 1), [b, ...x.shape.slice(1).map(() => 1)]);
+      const term = mul(x, wm);
+      out = out === null ? term : add(out, term);
+    });
+    return out!;
+  }
+
+  /** h_u from the history seen through weights w. */
+  private userState(p: Pass, w: Tensor, training: boolean): Tensor {
+    const { batch, length } = p.shape;
+    const seq = this.weighted(
+      p.views.map((v) => embedding(v, p.items, [batch, length])),
+      w,
+    );
+    return this.backbone.forward(add(seq, this.encoder.fusionBias()), p.shape, training);
+  }
+
+  /** Scores of every item [B, N+1] (the per-user constant <h_u, b> is left out: it changes no ranking). */
+  private scores(h: Tensor, p: Pass): Tensor {
+    return this.weighted(
+      p.views.map((v) => matmul(h, v, { transB: true })),
+      p.w,
+    );
+  }
+
+  loss(batch: SeqBatch): Tensor {
+    const p = this.pass(batch, true);
+    const h = this.userState(p, p.w, true);
+    let loss = crossEntropy(this.scores(h, p), batch.targets);
+    if (p.poi !== null && this.cfg.poiLoss && this.cfg.lambdaPoi > 0) {
+      const positives = p.views.map((v) => embedding(v, batch.targets));
+      const disc = modalityDiscrimination(p.poi.summaries, positives, this.cfg.tauCl);
+      const kl = pseudoLabelKl(disc.perRow, p.poi, this.cfg.tauY);
+      loss = add(loss, scale(add(disc.loss, kl), this.cfg.lambdaPoi));
+    }
+    if (p.poi !== null && this.cfg.cl && this.cfg.lambdaCl > 0) {
+      loss = add(loss, scale(this.denoisingContrast(p, h, batch.targets), this.cfg.lambdaCl));
+    }
+    return loss;
+  }
+
+  /**
+   * DEMURE.md 3b: z+ = h_u (history through π_u), z- = Enc(history through the
+   * complement 1 − π_u, renormalised). The target item (seen through π_u) is
+   * pulled toward z+ and pushed from z- and from other users' targets.
+   */
+  private denoisingContrast(p: Pass, zPos: Tensor, targets: Int32Array): Tensor {
+    const [b, M] = p.w.shape as [number, number];
+    const pi = p.poi!.pi;
+    const comp = noGrad(() => {
+      const c = new Float32Array(b * M);
+      for (let u = 0; u < b; u++) {
+        let s = 0;
+        for (let m = 0; m < M; m++) s += 1 - pi.data[u * M + m]!;
+        for (let m = 0; m < M; m++) c[u * M + m] = s > 0 ? (M * (1 - pi.data[u * M + m]!)) / s : 1;
+      }
+      return tensor(c, [b, M]);
+    });
+    const zNeg = this.userState(p, comp, true);
+    const vt = this.weighted(
+      p.views.map((v) => embedding(v, targets)),
+      p.w,
+    );
+    const vn = l2Normalize(vt);
+    const pos = matmul(l2Normalize(zPos), vn, { transB: true }); // [B, B]
+    const neg = reshape(sum(mul(l2Normalize(zNeg), vn), 1), [b, 1]); // [B, 1]
+    const logits = scale(concat([pos, neg], 1), 1 / this.cfg.tauCl);
+    return crossEntropy(
+      logits,
+      Int32Array.from({ length: b }, (_, i) => i),
+    );
+  }
+
+  scoreAll(batch: SeqBatch): Float32Array {
+    return noGrad(() => {
+      const p = this.pass(batch, false);
+      return this.scores(this.userState(p, p.w, false), p).data;
+    });
+  }
+
+  /** π_u and the attention over the history per modality, for a batch (explanations, POI-AUC). */
+  poiOf(batch: SeqBatch): { pi: Float32Array; attention: Float32Array[]; length: number } | null {
+    return noGrad(() => {
+      const p = this.pass(batch, false);
+      if (p.poi === null) return null;
+      return { pi: p.poi.pi.data, attention: p.poi.attention, length: p.shape.length };
+    });
+  }
+
+  params(): Tensor[] {
+    return [
+      ...this.encoder.params(),
+      ...this.backbone.params(),
+      ...(this.estimator?.params() ?? []),
+    ];
+  }
+}
+
+function recip(x: Tensor): Tensor {
+  return div(tensor(Float32Array.of(1), [1]), x);
+}
