@@ -6,6 +6,7 @@
 
 #include "kernels.h"
 #include "parallel.h"
+#include "vmath.h"
 
 namespace demure {
 namespace {
@@ -14,22 +15,42 @@ constexpr int64_t kRowGrain = 1 << 14;  // elements per task
 
 int64_t row_grain(int64_t cols) { return kRowGrain / (cols > 0 ? cols : 1) + 1; }
 
+// Sum and max of a row with 8 independent accumulators: without -ffast-math
+// the compiler may not reorder a float reduction, but it can run 8 lanes.
+inline float row_sum(const float* x, int64_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) acc[k] += x[i + k];
+  float s = 0.f;
+  for (; i < n; ++i) s += x[i];
+  return s + ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+inline float row_max(const float* x, int64_t n) {
+  float acc[8];
+  for (int k = 0; k < 8; ++k) acc[k] = -std::numeric_limits<float>::infinity();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
+  float m = -std::numeric_limits<float>::infinity();
+  for (; i < n; ++i) m = x[i] > m ? x[i] : m;
+  for (int k = 0; k < 8; ++k) m = acc[k] > m ? acc[k] : m;
+  return m;
+}
+
 // Stable softmax of one row; returns log(sum(exp(x - max))) + max (the log-partition).
 inline float softmax_row(const float* x, float* y, int64_t cols, bool log) {
-  float mx = -std::numeric_limits<float>::infinity();
-  for (int64_t c = 0; c < cols; ++c) mx = x[c] > mx ? x[c] : mx;
-  double sum = 0;
-  for (int64_t c = 0; c < cols; ++c) {
-    float e = std::exp(x[c] - mx);
-    y[c] = e;
-    sum += e;
-  }
-  float lse = static_cast<float>(std::log(sum)) + mx;
+  float mx = row_max(x, cols);
+  int32_t n = static_cast<int32_t>(cols);
+  for (int32_t c = 0; c < n; ++c) y[c] = vmath::exp(x[c] - mx);
+  float sum = row_sum(y, cols);
+  float lse = std::log(sum) + mx;
   if (log) {
-    for (int64_t c = 0; c < cols; ++c) y[c] = x[c] - lse;
+    for (int32_t c = 0; c < n; ++c) y[c] = x[c] - lse;
   } else {
-    float inv = static_cast<float>(1.0 / sum);
-    for (int64_t c = 0; c < cols; ++c) y[c] *= inv;
+    float inv = 1.f / sum;
+    for (int32_t c = 0; c < n; ++c) y[c] *= inv;
   }
   return lse;
 }
@@ -122,7 +143,8 @@ double cross_entropy_rows(const float* logits, const int32_t* targets, float* dl
       }
       float lse = softmax_row(logits + r * cols, g, cols, false);
       loss += lse - logits[r * cols + t];
-      for (int64_t c = 0; c < cols; ++c) g[c] *= grad_scale;
+      int32_t n = static_cast<int32_t>(cols);
+      for (int32_t c = 0; c < n; ++c) g[c] *= grad_scale;
       g[t] -= grad_scale;
     }
     partial[slot] += loss;

@@ -212,6 +212,45 @@ describe("sgemm: portable kernel and BLAS agree with a float64 reference", () =>
   });
 });
 
+describe("vectorised math against double precision", () => {
+  const erf = (x: number): number => {
+    // erf by its Maclaurin series (|x| < 3) or continued fraction tail, in float64.
+    if (Math.abs(x) > 3)
+      return (
+        Math.sign(x) *
+        (1 - (Math.exp(-x * x) / (Math.abs(x) * Math.sqrt(Math.PI))) * (1 - 1 / (2 * x * x)))
+      );
+    let sum = 0;
+    let term = x;
+    for (let n = 0; n < 60; n++) {
+      sum += term / (2 * n + 1);
+      term *= (-x * x) / (n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  };
+  const cases: Array<[string, number, (x: number) => number, number, number]> = [
+    ["exp", 4, Math.exp, -80, 80],
+    ["sigmoid", 3, (x) => 1 / (1 + Math.exp(-x)), -30, 30],
+    ["tanh", 2, Math.tanh, -12, 12],
+    ["gelu", 1, (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)), -8, 8],
+  ];
+  for (const [name, op, ref, lo, hi] of cases) {
+    test(`${name} on [${lo}, ${hi}]`, () => {
+      const n = 200_001;
+      const x = new Float32Array(n).map((_, i) => lo + ((hi - lo) * i) / (n - 1));
+      const y = new Float32Array(n);
+      native.unary(op, x, y, n);
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        const want = ref(x[i]!);
+        const err = Math.abs(y[i]! - want) / Math.max(1, Math.abs(want));
+        worst = Math.max(worst, err);
+      }
+      assert.ok(worst < 1e-6, `${name}: worst relative error ${worst}`);
+    });
+  }
+});
+
 describe("numeric kernels against hand-computed values", () => {
   test("softmax rows sum to one and match exp/sum", () => {
     const y = softmax(tensor([1, 2, 3, 1000, 1000, 1000], [2, 3])).data;
