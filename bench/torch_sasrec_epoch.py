@@ -207,6 +207,19 @@ class SASRec(nn.Module):
 # ---------------------------------------------------------------- main
 
 
+def torch_version():
+    """torch.__version__ on Debian's build says "1.13.0a0"; prefer the package version."""
+    try:
+        import subprocess
+        v = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "python3-torch"],
+                           capture_output=True, text=True, timeout=5).stdout.strip()
+        if v:
+            return v.split("+")[0]
+    except Exception:
+        pass
+    return torch.__version__
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description="Time one SASRec training epoch (PyTorch peer).")
     p.add_argument("data_pos", nargs="?", default=None, help="RecBole .inter file")
@@ -280,7 +293,7 @@ def main(argv):
         epoch_seconds.append(round(secs, 3))
 
     out = {
-        "engine": "torch-" + torch.__version__,
+        "engine": "torch-" + torch_version(),
         "threads": torch.get_num_threads(),
         "dataset": dataset,
         "examples": n_ex,

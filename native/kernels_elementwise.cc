@@ -38,18 +38,27 @@ void unary_forward(int op, const float* x, float* y, int64_t n) {
   }
 }
 
+namespace {
+// dx = g(i) or dx += g(i): two loops, so neither carries a data-dependent
+// select that would stop vectorisation.
+template <typename G>
+void put_all(float* dx, int64_t n, bool accumulate, G g) {
+  if (accumulate) for_each(n, [&](int64_t i) { dx[i] += g(i); });
+  else for_each(n, [&](int64_t i) { dx[i] = g(i); });
+}
+}  // namespace
+
 void unary_backward(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n,
                     bool accumulate) {
-  auto put = [&](int64_t i, float g) { dx[i] = accumulate ? dx[i] + g : g; };
   switch (op) {
-    case kRelu: for_each(n, [&](int64_t i) { put(i, x[i] > 0.f ? dy[i] : 0.f); }); break;
-    case kGelu: for_each(n, [&](int64_t i) { put(i, dy[i] * vmath::gelu_grad(x[i])); }); break;
-    case kTanh: for_each(n, [&](int64_t i) { put(i, dy[i] * (1.f - y[i] * y[i])); }); break;
-    case kSigmoid: for_each(n, [&](int64_t i) { put(i, dy[i] * y[i] * (1.f - y[i])); }); break;
-    case kExp: for_each(n, [&](int64_t i) { put(i, dy[i] * y[i]); }); break;
-    case kLog: for_each(n, [&](int64_t i) { put(i, dy[i] / x[i]); }); break;
-    case kNeg: for_each(n, [&](int64_t i) { put(i, -dy[i]); }); break;
-    case kSqrt: for_each(n, [&](int64_t i) { put(i, dy[i] * 0.5f / y[i]); }); break;
+    case kRelu: put_all(dx, n, accumulate, [&](int64_t i) { return x[i] > 0.f ? dy[i] : 0.f; }); break;
+    case kGelu: put_all(dx, n, accumulate, [&](int64_t i) { return dy[i] * vmath::gelu_grad(x[i]); }); break;
+    case kTanh: put_all(dx, n, accumulate, [&](int64_t i) { return dy[i] * (1.f - y[i] * y[i]); }); break;
+    case kSigmoid: put_all(dx, n, accumulate, [&](int64_t i) { return dy[i] * y[i] * (1.f - y[i]); }); break;
+    case kExp: put_all(dx, n, accumulate, [&](int64_t i) { return dy[i] * y[i]; }); break;
+    case kLog: put_all(dx, n, accumulate, [&](int64_t i) { return dy[i] / x[i]; }); break;
+    case kNeg: put_all(dx, n, accumulate, [&](int64_t i) { return -dy[i]; }); break;
+    case kSqrt: put_all(dx, n, accumulate, [&](int64_t i) { return dy[i] * 0.5f / y[i]; }); break;
   }
 }
 
