@@ -34,6 +34,16 @@ const results = shapes.map(([name, m, n, k, ta, tb]) => {
   }
   times.sort((x, y) => x - y);
   const ms = times[Math.floor(times.length / 2)]!;
-  return { shape: name, ms: Math.round(ms * 1000) / 1000, gflops: Math.round((2 * m * n * k) / ms / 1e5) / 10 };
+  return {
+    shape: name,
+    ms: Math.round(ms * 1000) / 1000,
+    gflops: Math.round((2 * m * n * k) / ms / 1e5) / 10,
+  };
 });
-console.log(JSON.stringify({ engine: engineInfo(), openblas_coretype: process.env.OPENBLAS_CORETYPE ?? null, results }));
+console.log(
+  JSON.stringify({
+    engine: engineInfo(),
+    openblas_coretype: process.env.OPENBLAS_CORETYPE ?? null,
+    results,
+  }),
+);

@@ -13,6 +13,7 @@
 //
 // The micro-kernel uses GCC/Clang vector extensions (no intrinsics), so the
 // same code is AVX/FMA code with -mavx2 -mfma and SSE/NEON code without:
+//   with AVX-512 (16 floats/vector): 6 x 32 tile, 12 of the 32 zmm registers;
 //   with AVX    (8 floats/vector): 6 x 16 tile = 12 accumulators + 2 B vectors
 //                                  + 1 broadcast = 15 of the 16 ymm registers;
 //   without AVX (4 floats/vector): 6 x 8 tile, same register budget in xmm.

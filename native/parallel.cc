@@ -31,7 +31,10 @@ class Pool {
     stop();
     threads_ = n;
     quit_ = false;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { loop(i); });
+    // A new worker starts from the current job counter, or it would take the
+    // last finished job for a new one (its function pointer is gone by then).
+    uint64_t now = generation_;
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, now] { loop(i, now); });
   }
 
   void run(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
@@ -64,8 +67,7 @@ class Pool {
     if (b < e) (*fn_)(b, e);
   }
 
-  void loop(int index) {
-    uint64_t seen = 0;
+  void loop(int index, uint64_t seen) {
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(mu_);

@@ -212,6 +212,26 @@ describe("sgemm: portable kernel and BLAS agree with a float64 reference", () =>
   });
 });
 
+describe("thread pool", () => {
+  test("changing the thread count between jobs keeps results identical", () => {
+    const n = 300;
+    const a = new Float32Array(n * n).map((_, i) => ((i * 7) % 13) / 13);
+    const want = new Float32Array(n * n);
+    native.gemm(false, false, n, n, n, 1, a, n, a, n, 0, want, n);
+    const before = engineInfo().threads;
+    try {
+      for (const t of [1, 3, 2, 1, 2]) {
+        native.setThreads(t);
+        const c = new Float32Array(n * n);
+        native.gemm(false, false, n, n, n, 1, a, n, a, n, 0, c, n);
+        assertClose(c, want, 1e-5, `threads=${t}`);
+      }
+    } finally {
+      native.setThreads(before);
+    }
+  });
+});
+
 describe("vectorised math against double precision", () => {
   const erf = (x: number): number => {
     // erf by its Maclaurin series (|x| < 3) or continued fraction tail, in float64.

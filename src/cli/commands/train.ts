@@ -24,6 +24,10 @@ interface TrainFlags {
   patience?: number;
   resume?: boolean;
   json?: boolean;
+  poi?: boolean;
+  poiLoss?: boolean;
+  cl?: boolean;
+  hardTopk?: number;
 }
 
 /** Flags override the config file; the schema checks the result (unknown keys are errors). */
@@ -43,6 +47,15 @@ function configFrom(flags: TrainFlags): TrainConfigInput {
     ["patience", "patience"],
   ];
   for (const [flag, key] of map) if (flags[flag] !== undefined) over[key] = flags[flag];
+  // Demure's ablation switches: each one flag, so an ablation is a run, not a code edit.
+  const demure: Record<string, unknown> = {
+    ...((file.demure as Record<string, unknown> | undefined) ?? {}),
+  };
+  if (flags.poi === false) demure.poi = false;
+  if (flags.poiLoss === false) demure.poiLoss = false;
+  if (flags.cl === false) demure.cl = false;
+  if (flags.hardTopk !== undefined) demure.hardTopK = flags.hardTopk;
+  if (Object.keys(demure).length > 0) over.demure = demure;
   return { ...file, ...over } as TrainConfigInput;
 }
 
@@ -71,6 +84,14 @@ export function registerTrain(program: Command): void {
       "--patience <n>",
       "epochs without improvement before stopping",
       positiveInt("--patience"),
+    )
+    .option("--no-poi", "demure ablation: no POI estimator (uniform modality weights)")
+    .option("--no-poi-loss", "demure ablation: no pseudo-label (L_poi) supervision")
+    .option("--no-cl", "demure ablation: no denoising contrast (L_cl)")
+    .option(
+      "--hard-topk <k>",
+      "demure: keep only the k highest-weighted modalities per user",
+      positiveInt("--hard-topk"),
     )
     .option("--resume", "continue the run in --out from its last finished epoch")
     .option("--json", "print one JSON object as the last stdout line")
