@@ -3,6 +3,7 @@ import { isUserError } from "../util/errors.js";
 import { registerBench } from "./commands/bench.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerEvaluate } from "./commands/evaluate.js";
+import { registerExplain } from "./commands/explain.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerRecommend } from "./commands/recommend.js";
 import { registerTrain } from "./commands/train.js";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEvaluate(program);
   registerRecommend(program);
+  registerExplain(program);
   registerGenerate(program);
   registerBench(program);
   program.commands.forEach(function exitOverrideAll(c: Command): void {
