@@ -9,12 +9,14 @@ import {
   logSoftmax,
   maskedSoftmax,
   matmul,
+  mul,
   noGrad,
   normalInit,
   reshape,
   scale,
   sigmoid,
   softmax,
+  sum,
   type Tensor,
   tanh,
   tensor,
@@ -44,7 +46,7 @@ export interface PoiOutput {
   summaries: Tensor[];
   /** Attention weights over the history per modality, each [B, L] (for explanations). */
   attention: Float32Array[];
-  /** Coherence feature c_u^m [B, M] (no gradient). */
+  /** Coherence feature c_u^m [B, M] (values). */
   coherence: Float32Array;
 }
 
@@ -53,8 +55,11 @@ export interface PoiOutput {
  * with α = softmax_i(<q_m, e_i^m>/√d) over the real items that have m, and the
  * coherence c_u^m = mean cosine between history items in m minus the mean
  * cosine of random item pairs in m. Then
- *   π_u = softmax_m(MLP([s_u^m; c_u^m]) + b_m) / τ_π)   (or sigmoids),
- * one MLP shared by all modalities, b_m a learned prior per modality.
+ *   z_u^m = MLP([s_u^m; c_u^m]) + b_m + g·c_u^m,   π_u = softmax_m(z_u / τ_π)  (or sigmoids),
+ * one MLP shared by all modalities, b_m a learned prior per modality, and g a
+ * learned gain on a direct path from the coherence (initialised at 4, so an
+ * untrained estimator starts from the coherence heuristic and learning moves
+ * away from it where the pseudo-labels disagree, e.g. under confounding).
  */
 export class PoiEstimator implements HasParams {
   readonly queries: Tensor[];
@@ -63,6 +68,8 @@ export class PoiEstimator implements HasParams {
   readonly w2: Tensor;
   readonly b2: Tensor;
   readonly prior: Tensor;
+  /** Gain of a direct path from c_u^m to z_u^m (starts at the heuristic: coherent = interesting). */
+  readonly coherenceGain: Tensor;
 
   constructor(
     readonly cfg: PoiEstimatorConfig,
@@ -77,6 +84,7 @@ export class PoiEstimator implements HasParams {
     this.w2 = normalInit([hidden, 1], 1 / Math.sqrt(hidden), rng, "poi.mlp.w2");
     this.b2 = constantInit([1], 0, "poi.mlp.b2");
     this.prior = constantInit([modalities], 0, "poi.prior");
+    this.coherenceGain = constantInit([1], 4, "poi.coherenceGain");
   }
 
   /**
@@ -89,63 +97,48 @@ export class PoiEstimator implements HasParams {
     const M = this.cfg.modalities;
     const summaries: Tensor[] = [];
     const attention: Float32Array[] = [];
-    const coherenceData = new Float32Array(b * M);
+    const coherence: Tensor[] = [];
     for (let m = 0; m < M; m++) {
       const e = history[m]!;
       const scores = scale(reshape(matmul(e, this.queries[m]!), [b, 1, l]), 1 / Math.sqrt(d));
       const alpha = maskedSoftmax(scores, { causal: false, keyMask: masks[m]!, heads: 1 });
       attention.push(alpha.data);
       summaries.push(reshape(bmm(alpha, e), [b, d]));
-      const c = coherenceOf(e, masks[m]!, baselines[m]!);
-      for (let u = 0; u < b; u++) coherenceData[u * M + m] = c[u]!;
+      coherence.push(coherenceOf(e, masks[m]!, baselines[m]!));
     }
     // MLP over [s_u^m; c_u^m] for every (u, m) at once: [B, M, d+1] → [B, M].
-    const cols = summaries.map((s, m) => {
-      const cm = new Float32Array(b);
-      for (let u = 0; u < b; u++) cm[u] = coherenceData[u * M + m]!;
-      return reshape(concat([s, tensor(cm, [b, 1])], 1), [b, 1, d + 1]);
-    });
+    const cols = summaries.map((s, m) => reshape(concat([s, coherence[m]!], 1), [b, 1, d + 1]));
     const x = concat(cols, 1);
     const hidden = tanh(linear(x, this.w1, this.b1));
-    const z = add(reshape(linear(hidden, this.w2, this.b2), [b, M]), this.prior);
+    const direct = mul(concat(coherence, 1), this.coherenceGain);
+    const z = add(add(reshape(linear(hidden, this.w2, this.b2), [b, M]), this.prior), direct);
     const zt = scale(z, 1 / this.cfg.tauPi);
     const pi = this.cfg.gate === "softmax" ? softmax(zt) : sigmoid(zt);
     const logPi = this.cfg.gate === "softmax" ? logSoftmax(zt) : null;
-    return { logits: z, pi, logPi, summaries, attention, coherence: coherenceData };
+    return { logits: z, pi, logPi, summaries, attention, coherence: concat(coherence, 1).data };
   }
 
   params(): Tensor[] {
-    return [...this.queries, this.w1, this.b1, this.w2, this.b2, this.prior];
+    return [...this.queries, this.w1, this.b1, this.w2, this.b2, this.prior, this.coherenceGain];
   }
 }
 
 /**
- * Mean pairwise cosine of the masked rows of e [B, L, d] per user, minus
- * `baseline`; 0 for users with fewer than two items in the modality. Uses
- * Σ_{i≠j} cos(i, j) = ‖Σ_i û_i‖² − n, so it is linear in L.
+ * c_u^m: mean pairwise cosine of the masked rows of e [B, L, d] per user, minus
+ * `baseline` (0 for users with fewer than two items in the modality), as a
+ * differentiable [B, 1] tensor. Uses Σ_{i≠j} cos(i, j) = ‖Σ_i û_i‖² − n, so it
+ * is linear in L.
  */
-export function coherenceOf(e: Tensor, mask: Uint8Array, baseline: number): Float32Array {
-  const [b, l, d] = e.shape as [number, number, number];
-  return noGrad(() => {
-    const u = l2Normalize(e).data;
-    const out = new Float32Array(b);
-    const acc = new Float64Array(d);
-    for (let r = 0; r < b; r++) {
-      acc.fill(0);
-      let n = 0;
-      for (let t = 0; t < l; t++) {
-        if (mask[r * l + t] === 0) continue;
-        n++;
-        const off = (r * l + t) * d;
-        for (let k = 0; k < d; k++) acc[k]! += u[off + k]!;
-      }
-      if (n < 2) continue;
-      let sq = 0;
-      for (let k = 0; k < d; k++) sq += acc[k]! * acc[k]!;
-      out[r] = (sq - n) / (n * (n - 1)) - baseline;
-    }
-    return out;
-  });
+export function coherenceOf(e: Tensor, mask: Uint8Array, baseline: number): Tensor {
+  const [b, l] = e.shape as [number, number, number];
+  const n = new Float32Array(b);
+  for (let r = 0; r < b; r++) for (let t = 0; t < l; t++) n[r]! += mask[r * l + t]!;
+  const keep = tensor(Float32Array.from(mask), [b, l, 1]);
+  const s = sum(mul(l2Normalize(e), keep), 1); // [B, d]
+  const sq = sum(mul(s, s), 1, true); // [B, 1]
+  const scaleRow = Float32Array.from(n, (k) => (k >= 2 ? 1 / (k * (k - 1)) : 0));
+  const shift = Float32Array.from(n, (k) => (k >= 2 ? -k / (k * (k - 1)) - baseline : 0));
+  return add(mul(sq, tensor(scaleRow, [b, 1])), tensor(shift, [b, 1]));
 }
 
 /** Mean cosine of distinct item pairs in one modality, over the items that have it (exact, linear time). */
