@@ -51,6 +51,15 @@ DEMURE_FASTMATH_INLINE float horner(float x, float c0, Cs... cs) {
   return c0 + x * horner(x, cs...);
 }
 
+// c ? a : b as a bit mask blend. Both a and b are always computed, so this
+// is what a piecewise definition compiles to in vector code anyway; spelling
+// it with integer masks lets g++ vectorise even without -fno-trapping-math
+// (with trapping math it refuses to if-convert `c ? a : b` on floats).
+DEMURE_FASTMATH_INLINE float select(bool c, float a, float b) {
+  const uint32_t m = 0u - static_cast<uint32_t>(c);
+  return from_bits((bits_of(a) & m) | (bits_of(b) & ~m));
+}
+
 constexpr float kLn2Hi = 0.693359375f;      // ln 2 = kLn2Hi + kLn2Lo; kLn2Hi has 9 significant
 constexpr float kLn2Lo = -2.12194440e-4f;   // bits, so n * kLn2Hi is exact for |n| < 2^15
 constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -66,11 +75,11 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // Limits: x < -87.34 (result below FLT_MIN) returns +0, so no subnormals
 // are produced; x > 88.72 returns +inf; exp(-inf) = 0, exp(NaN) = NaN.
 DEMURE_FASTMATH_INLINE float exp(float x) {
-  // `x < lo ? lo : x` keeps NaN (the comparison is false); -88 has a zero
-  // exponent field below, which makes the result exactly +0.
-  const float xr = x < -88.0f ? -88.0f : x;
+  // The clamp keeps NaN (the comparison is false); -88 gives a zero exponent
+  // field below, which makes the result exactly +0.
+  const float xr = detail::select(x < -88.0f, -88.0f, x);
   float t = xr * 1.44269504088896341f + 127.0f;  // floor(t) = biased exponent, t >= 0.04
-  t = t < 254.0f ? t : 254.0f;  // caps the exponent and maps NaN to a valid int conversion
+  t = detail::select(t < 254.0f, t, 254.0f);  // caps the exponent and maps NaN to a valid int conversion
   const int32_t k = static_cast<int32_t>(t);  // truncation == floor since t >= 0
   const float n = static_cast<float>(k - 127);
   const float r = (xr - n * detail::kLn2Hi) - n * detail::kLn2Lo;
@@ -90,19 +99,20 @@ DEMURE_FASTMATH_INLINE float exp(float x) {
 // log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf, log(NaN) = NaN.
 DEMURE_FASTMATH_INLINE float log(float x) {
   const bool subnormal = x < 1.17549435e-38f;  // also true for x <= 0, fixed up below
-  const float xn = subnormal ? x * 8388608.0f : x;  // * 2^23, exact
+  const float xn = detail::select(subnormal, x * 8388608.0f, x);  // * 2^23, exact
   // Adding (bits(1) - bits(sqrt(1/2))) carries into the exponent exactly when
   // the mantissa is >= sqrt(2), so the exponent boundary moves to sqrt(1/2).
   const uint32_t u = detail::bits_of(xn) + (0x3f800000u - 0x3f3504f3u);
-  const float e = static_cast<float>(static_cast<int32_t>(u >> 23) - 127) - (subnormal ? 23.0f : 0.0f);
+  const float e = static_cast<float>(static_cast<int32_t>(u >> 23) - 127) -
+                  detail::select(subnormal, 23.0f, 0.0f);
   const float m = detail::from_bits((u & 0x007fffffu) + 0x3f3504f3u);  // [sqrt(1/2), sqrt(2))
   const float f = m - 1.0f;  // exact
   const float q = detail::horner(f, -0.49999988f, 0.33333325f, -0.25001583f, 0.20001973f,
                                  -0.16609083f, 0.14181826f, -0.13242988f, 0.12904435f,
                                  -0.076217785f);
   float r = (f + (f * f * q + e * detail::kLn2Lo)) + e * detail::kLn2Hi;
-  r = x > 0.0f ? r : (x == 0.0f ? -detail::kInf : detail::kNaN);
-  return x < detail::kInf ? r : x;  // +inf stays +inf, NaN stays NaN
+  r = detail::select(x > 0.0f, r, detail::select(x == 0.0f, -detail::kInf, detail::kNaN));
+  return detail::select(x < detail::kInf, r, x);  // +inf stays +inf, NaN stays NaN
 }
 
 // Error function.
@@ -125,8 +135,8 @@ DEMURE_FASTMATH_INLINE float erf(float x) {
                             0.009904826f, -0.006797654f, 0.0029635113f, -4.62167e-04f,
                             -3.9113298e-04f, 3.0167538e-04f, -5.1666102e-05f, -2.5420455e-05f,
                             9.12466e-06f);
-  float r = a < 1.0f ? small : big;  // NaN goes to `big`, which is NaN
-  r = a >= 3.92f ? 1.0f : r;
+  float r = detail::select(a < 1.0f, small, big);  // NaN goes to `big`, which is NaN
+  r = detail::select(a >= 3.92f, 1.0f, r);
   return std::copysign(r, x);
 }
 
@@ -143,9 +153,9 @@ DEMURE_FASTMATH_INLINE float tanh(float x) {
   const float small =
       a + a * (t * detail::horner(t, -0.3333328f, 0.13331442f, -0.053739715f, 0.020639088f,
                                   -0.0057049873f));
-  const float ac = a > 10.0f ? 10.0f : a;  // keeps NaN
+  const float ac = detail::select(a > 10.0f, 10.0f, a);  // keeps NaN
   const float big = 1.0f - 2.0f / (exp(2.0f * ac) + 1.0f);
-  const float r = a < 0.625f ? small : big;
+  const float r = detail::select(a < 0.625f, small, big);
   return std::copysign(r, x);
 }
 
@@ -158,7 +168,7 @@ DEMURE_FASTMATH_INLINE float tanh(float x) {
 DEMURE_FASTMATH_INLINE float sigmoid(float x) {
   const float e = exp(-std::fabs(x));
   const float r = 1.0f / (1.0f + e);
-  return x >= 0.0f ? r : e * r;
+  return detail::select(x >= 0.0f, r, e * r);
 }
 
 // GELU (exact, erf form): 0.5*x*(1 + erf(x/sqrt(2))) = x*Phi(x).
@@ -167,7 +177,7 @@ DEMURE_FASTMATH_INLINE float sigmoid(float x) {
 // erf's absolute error scaled by |x|/2). gelu(+inf) = +inf, gelu(-inf) = -0
 // (x is floored at -16, where Phi(x) is already 0 in float), gelu(NaN) = NaN.
 DEMURE_FASTMATH_INLINE float gelu(float x) {
-  const float xc = x < -16.0f ? -16.0f : x;  // keeps NaN; avoids -inf * 0
+  const float xc = detail::select(x < -16.0f, -16.0f, x);  // keeps NaN; avoids -inf * 0
   return xc * (0.5f + 0.5f * erf(xc * 0.70710678118654752f));
 }
 
@@ -175,8 +185,8 @@ DEMURE_FASTMATH_INLINE float gelu(float x) {
 // Max absolute error 1.4e-7. x is clamped to [-16, 16], where x*phi(x) is
 // already 0 in float, so gelu_grad(-inf) = 0, gelu_grad(+inf) = 1.
 DEMURE_FASTMATH_INLINE float gelu_grad(float x) {
-  float xc = x < -16.0f ? -16.0f : x;  // both clamps keep NaN
-  xc = xc > 16.0f ? 16.0f : xc;
+  float xc = detail::select(x < -16.0f, -16.0f, x);  // both clamps keep NaN
+  xc = detail::select(xc > 16.0f, 16.0f, xc);
   const float cdf = 0.5f + 0.5f * erf(xc * 0.70710678118654752f);
   const float pdf = 0.39894228040143268f * exp(-0.5f * xc * xc);
   return cdf + xc * pdf;

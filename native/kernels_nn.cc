@@ -156,21 +156,16 @@ double cross_entropy_rows(const float* logits, const int32_t* targets, float* dl
 void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y, float* mean,
                         float* rstd, int64_t rows, int64_t cols, float eps) {
   parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
+    int32_t n = static_cast<int32_t>(cols);
     for (int64_t r = rb; r < re; ++r) {
       const float* xr = x + r * cols;
-      double s = 0, ss = 0;
-      for (int64_t c = 0; c < cols; ++c) s += xr[c];
-      double mu = s / cols;
-      for (int64_t c = 0; c < cols; ++c) {
-        double d = xr[c] - mu;
-        ss += d * d;
-      }
-      float rs = static_cast<float>(1.0 / std::sqrt(ss / cols + eps));
-      float m = static_cast<float>(mu);
+      float* yr = y + r * cols;
+      float m = row_sum(xr, cols) / static_cast<float>(cols);
+      for (int32_t c = 0; c < n; ++c) yr[c] = (xr[c] - m) * (xr[c] - m);  // squared deviations, reused below
+      float rs = 1.f / std::sqrt(row_sum(yr, cols) / static_cast<float>(cols) + eps);
       mean[r] = m;
       rstd[r] = rs;
-      float* yr = y + r * cols;
-      for (int64_t c = 0; c < cols; ++c) yr[c] = (xr[c] - m) * rs * gamma[c] + beta[c];
+      for (int32_t c = 0; c < n; ++c) yr[c] = (xr[c] - m) * rs * gamma[c] + beta[c];
     }
   });
 }

@@ -31,8 +31,8 @@ export function registerDemo(program: Command): void {
       "Generate planted-POI data, train SASRec as ID-only, multi-modal (MM) and Demure on it, and print test metrics and POI recovery",
     )
     .option("--out <dir>", "where the data and runs go", "runs/demo")
-    .option("--users <n>", "users in the generated data", positiveInt("--users"), 500)
-    .option("--epochs <n>", "most epochs per model", positiveInt("--epochs"), 10)
+    .option("--users <n>", "users in the generated data", positiveInt("--users"), 400)
+    .option("--epochs <n>", "most epochs per model", positiveInt("--epochs"), 8)
     .option("--seed <n>", "random seed", nonNegativeInt("--seed"), 0)
     .option("--json", "print one JSON object as the last stdout line")
     .action(
