@@ -7,7 +7,9 @@ export type { Dataset, DatasetOptions } from "./data/dataset.js";
 export { loadDataset } from "./data/dataset.js";
 export type { Modality } from "./data/modality-types.js";
 export { generatePlanted, type PlantedOptions, writePlanted } from "./data/planted.js";
+export { type Explanation, explainUser } from "./demure/explain.js";
 export { engineInfo } from "./engine/index.js";
+export type { LabelMatrix, PoiAucResult, UserMatrix } from "./eval/poi-auc.js";
 export { meanPoiAuc } from "./eval/poi-auc.js";
 export { evaluateFullRanking, type FullRankingResult } from "./eval/ranking.js";
 export { resolveConfig, type TrainConfig, type TrainConfigInput } from "./train/config.js";
@@ -19,4 +21,6 @@ export {
   recommendForHistory,
   recommendForUser,
 } from "./train/run.js";
+export type { EpochRecord } from "./train/run-dir.js";
 export { type TrainHooks, type TrainResult, train } from "./train/trainer.js";
+export { isUserError, UserError } from "./util/errors.js";
