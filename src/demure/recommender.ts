@@ -165,12 +165,15 @@ export class DemureRecommender implements Recommender {
     return this.backbone.forward(add(seq, this.encoder.fusionBias()), p.shape, training);
   }
 
-  /** Scores of every item [B, N+1] (the per-user constant <h_u, b> is left out: it changes no ranking). */
+  /**
+   * Scores of every item [B, N+1] as one product: [w_u^1 h_u; ..; w_u^M h_u] ·
+   * [P_1 | .. | P_M]ᵀ (the per-user constant <h_u, b> is left out: it changes
+   * no ranking).
+   */
   private scores(h: Tensor, p: Pass): Tensor {
-    return this.weighted(
-      p.views.map((v) => matmul(h, v, { transB: true })),
-      p.w,
-    );
+    const b = h.shape[0]!;
+    const weightedStates = p.views.map((_, m) => mul(h, reshape(slice(p.w, 1, m, m + 1), [b, 1])));
+    return matmul(concat(weightedStates, 1), concat(p.views, 1), { transB: true });
   }
 
   loss(batch: SeqBatch): Tensor {
@@ -191,8 +194,9 @@ export class DemureRecommender implements Recommender {
 
   /**
    * DEMURE.md 3b: z+ = h_u (history through π_u), z- = Enc(history through the
-   * complement 1 − π_u, renormalised). The target item (seen through π_u) is
-   * pulled toward z+ and pushed from z- and from other users' targets.
+   * complement 1 − π_u, renormalised; computed without gradient). The target
+   * item (seen through π_u) is pulled toward z+ and pushed from z- and from
+   * other users' targets.
    */
   private denoisingContrast(p: Pass, zPos: Tensor, targets: Int32Array): Tensor {
     const [b, M] = p.w.shape as [number, number];
@@ -206,7 +210,10 @@ export class DemureRecommender implements Recommender {
       }
       return tensor(c, [b, M]);
     });
-    const zNeg = this.userState(p, comp, true);
+    // z- is a fixed negative (no gradient through its backbone pass): it halves
+    // the contrast's cost, and the pull toward z+ and away from z- still
+    // trains π, the views and the backbone through z+ and the target.
+    const zNeg = noGrad(() => this.userState(p, comp, false));
     const vt = this.weighted(
       p.views.map((v) => embedding(v, targets)),
       p.w,
