@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { demure, lastJson, tempDir } from "./helpers.js";
+
+test("train, evaluate, recommend and explain agree with each other through the CLI", () => {
+  const root = tempDir("cmds");
+  const data = join(root, "planted");
+  const gen = demure([
+    "generate",
+    "planted",
+    "--out",
+    data,
+    "--users",
+    "120",
+    "--items",
+    "80",
+    "--json",
+  ]);
+  assert.equal(gen.code, 0, gen.stderr);
+  assert.equal(lastJson(gen.stdout).users, 120);
+  const cfg = join(root, "c.json");
+  writeFileSync(
+    cfg,
+    JSON.stringify({ dim: 16, batchSize: 64, sasrec: { layers: 1, heads: 1, inner: 32 } }),
+  );
+  const run = join(root, "run");
+  const tr = demure([
+    "train",
+    "--data",
+    data,
+    "--model",
+    "sasrec",
+    "--variant",
+    "id",
+    "--epochs",
+    "2",
+    "--config",
+    cfg,
+    "--out",
+    run,
+    "--json",
+  ]);
+  assert.equal(tr.code, 0, tr.stderr);
+  const trained = lastJson(tr.stdout);
+  assert.deepEqual(Object.keys(trained.test as object).sort(), [
+    "hr@10",
+    "hr@20",
+    "mrr@10",
+    "mrr@20",
+    "ndcg@10",
+    "ndcg@20",
+  ]);
+  for (const key of [
+    "model",
+    "variant",
+    "dataset",
+    "epochs_run",
+    "best_epoch",
+    "train_seconds",
+    "valid",
+    "run_dir",
+  ]) {
+    assert.ok(key in trained, `train --json has ${key}`);
+  }
+
+  const ev = demure(["evaluate", "--run", run, "--json"]);
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.deepEqual(
+    lastJson(ev.stdout).test,
+    trained.test,
+    "evaluate reproduces the test metrics of training",
+  );
+
+  const rec = demure(["recommend", "--run", run, "--user", "5", "--k", "7", "--json"]);
+  assert.equal(rec.code, 0, rec.stderr);
+  const items = (lastJson(rec.stdout).items as Array<{ item: string; score: number }>).map(
+    (x) => x.item,
+  );
+  assert.equal(items.length, 7);
+  const seen = new Set(
+    readFileSync(join(data, "planted.inter"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split("\t"))
+      .filter((f) => f[0] === "5")
+      .map((f) => f[1]),
+  );
+  for (const it of items) assert.ok(!seen.has(it), `item ${it} was already seen by user 5`);
+
+  assert.equal(demure(["recommend", "--run", run, "--user", "no-such-user"]).code, 2);
+  assert.equal(
+    demure(["explain", "--run", run, "--user", "5"]).code,
+    2,
+    "explain needs a demure run",
+  );
+  assert.equal(demure(["evaluate", "--run", join(root, "missing")]).code, 2);
+});
