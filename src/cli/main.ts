@@ -6,6 +6,7 @@ import { registerEvaluate } from "./commands/evaluate.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerRecommend } from "./commands/recommend.js";
+import { registerServe } from "./commands/serve.js";
 import { registerTrain } from "./commands/train.js";
 
 /** Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input. */
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerRecommend(program);
   registerExplain(program);
+  registerServe(program);
   registerGenerate(program);
   registerBench(program);
   program.commands.forEach(function exitOverrideAll(c: Command): void {

@@ -1,0 +1,114 @@
+// The page's behaviour: fetch the run's curves, let a person pick a user, and
+// show that user's POI weights and top-10 list. Plain browser JavaScript; the
+// charting library is served by the same process (no network needed).
+/* global Chart */
+
+const $ = (id) => document.getElementById(id);
+let poiChart = null;
+
+async function getJson(url) {
+  const res = await fetch(url);
+  const body = await res.json();
+  if (!res.ok) throw new Error(body.detail || `${res.status} ${res.statusText}`);
+  return body;
+}
+
+async function showRun() {
+  const health = await getJson("/health");
+  $("run").textContent =
+    `${health.model} · ${health.variant} · ${health.dataset} · ${health.users} users · ${health.items} items`;
+  const { epochs } = await getJson("/runs/metrics");
+  new Chart($("curves"), {
+    type: "line",
+    data: {
+      labels: epochs.map((e) => e.epoch),
+      datasets: [
+        {
+          label: "training loss",
+          data: epochs.map((e) => e.loss),
+          yAxisID: "loss",
+          borderColor: "#3b6fd8",
+        },
+        {
+          label: "valid NDCG@10",
+          data: epochs.map((e) => (e.valid ? e.valid["ndcg@10"] : null)),
+          yAxisID: "ndcg",
+          borderColor: "#d8753b",
+        },
+      ],
+    },
+    options: {
+      animation: false,
+      scales: {
+        loss: { type: "linear", position: "left", title: { display: true, text: "loss" } },
+        ndcg: { type: "linear", position: "right", title: { display: true, text: "NDCG@10" } },
+      },
+    },
+  });
+  const { users } = await getJson("/users?limit=1000");
+  $("users").innerHTML = users.map((u) => `<option value="${escapeHtml(u)}">`).join("");
+  if (users.length > 0) $("user").value = users[0];
+}
+
+async function showUser() {
+  const user = $("user").value.trim();
+  $("error").textContent = "";
+  if (user === "") return;
+  try {
+    const recs = await getJson(`/users/${encodeURIComponent(user)}/recommendations?k=10`);
+    const items = await Promise.all(
+      recs.items.map((r) => getJson(`/items/${encodeURIComponent(r.item)}`)),
+    );
+    $("topk").innerHTML = recs.items
+      .map((r, i) => {
+        const mods = Object.entries(items[i].modalities)
+          .map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(String(v))}`)
+          .join(" · ");
+        return `<li><strong>${escapeHtml(r.item)}</strong> <span class="muted">(${r.score.toFixed(3)})</span><div class="mods">${mods}</div></li>`;
+      })
+      .join("");
+    await showPoi(user);
+  } catch (e) {
+    $("error").textContent = e.message;
+  }
+}
+
+async function showPoi(user) {
+  const res = await fetch(`/users/${encodeURIComponent(user)}/poi`);
+  const body = await res.json();
+  if (!res.ok) {
+    $("poi-note").textContent = body.detail;
+    return;
+  }
+  $("poi-note").textContent =
+    `User ${user}: weight of each modality (higher = a point of interest).`;
+  const data = {
+    labels: body.modalities.map((m) => m.modality),
+    datasets: [
+      {
+        label: "POI weight",
+        data: body.modalities.map((m) => m.weight),
+        backgroundColor: "#3b6fd8",
+      },
+    ],
+  };
+  if (poiChart) poiChart.destroy();
+  poiChart = new Chart($("poi"), {
+    type: "bar",
+    data,
+    options: { animation: false, indexAxis: "y" },
+  });
+  $("poi").dataset.ready = "1";
+}
+
+function escapeHtml(s) {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+$("show").addEventListener("click", showUser);
+$("user").addEventListener("keydown", (e) => {
+  if (e.key === "Enter") showUser();
+});
+showRun().catch((e) => {
+  $("error").textContent = e.message;
+});

@@ -1,0 +1,29 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generatePlanted, writePlanted } from "../../src/data/planted.js";
+import { resolveConfig } from "../../src/train/config.js";
+import { type LoadedRun, loadRun } from "../../src/train/run.js";
+import { train } from "../../src/train/trainer.js";
+
+/** A small trained run (planted data) for server tests: Demure or ID-only. */
+export async function trainedRun(variant: "demure" | "id"): Promise<LoadedRun> {
+  const root = mkdtempSync(join(tmpdir(), `demure-serve-${variant}-`));
+  const data = join(root, "planted");
+  writePlanted(
+    data,
+    "planted",
+    generatePlanted({ users: 80, items: 60, seqLength: [8, 12], seed: 5 }),
+  );
+  const cfg = resolveConfig({
+    data,
+    model: "sasrec",
+    variant,
+    epochs: 2,
+    dim: 16,
+    batchSize: 64,
+    sasrec: { layers: 1, heads: 1, inner: 32 },
+  });
+  await train(cfg, join(root, "run"));
+  return loadRun(join(root, "run"));
+}
