@@ -6,7 +6,7 @@
 
 #include "kernels.h"
 #include "parallel.h"
-#include "vmath.h"
+#include "fastmath.h"
 
 namespace demure {
 namespace {
@@ -28,11 +28,11 @@ void for_each(int64_t n, F f) {
 void unary_forward(int op, const float* x, float* y, int64_t n) {
   switch (op) {
     case kRelu: for_each(n, [&](int64_t i) { y[i] = x[i] > 0.f ? x[i] : 0.f; }); break;
-    case kGelu: for_each(n, [&](int64_t i) { y[i] = vmath::gelu(x[i]); }); break;
-    case kTanh: for_each(n, [&](int64_t i) { y[i] = vmath::tanh(x[i]); }); break;
-    case kSigmoid: for_each(n, [&](int64_t i) { y[i] = vmath::sigmoid(x[i]); }); break;
-    case kExp: for_each(n, [&](int64_t i) { y[i] = vmath::exp(x[i]); }); break;
-    case kLog: for_each(n, [&](int64_t i) { y[i] = std::log(x[i]); }); break;
+    case kGelu: for_each(n, [&](int64_t i) { y[i] = fastmath::gelu(x[i]); }); break;
+    case kTanh: for_each(n, [&](int64_t i) { y[i] = fastmath::tanh(x[i]); }); break;
+    case kSigmoid: for_each(n, [&](int64_t i) { y[i] = fastmath::sigmoid(x[i]); }); break;
+    case kExp: for_each(n, [&](int64_t i) { y[i] = fastmath::exp(x[i]); }); break;
+    case kLog: for_each(n, [&](int64_t i) { y[i] = fastmath::log(x[i]); }); break;
     case kNeg: for_each(n, [&](int64_t i) { y[i] = -x[i]; }); break;
     case kSqrt: for_each(n, [&](int64_t i) { y[i] = std::sqrt(x[i]); }); break;
   }
@@ -52,7 +52,7 @@ void unary_backward(int op, const float* x, const float* y, const float* dy, flo
                     bool accumulate) {
   switch (op) {
     case kRelu: put_all(dx, n, accumulate, [&](int64_t i) { return x[i] > 0.f ? dy[i] : 0.f; }); break;
-    case kGelu: put_all(dx, n, accumulate, [&](int64_t i) { return dy[i] * vmath::gelu_grad(x[i]); }); break;
+    case kGelu: put_all(dx, n, accumulate, [&](int64_t i) { return dy[i] * fastmath::gelu_grad(x[i]); }); break;
     case kTanh: put_all(dx, n, accumulate, [&](int64_t i) { return dy[i] * (1.f - y[i] * y[i]); }); break;
     case kSigmoid: put_all(dx, n, accumulate, [&](int64_t i) { return dy[i] * y[i] * (1.f - y[i]); }); break;
     case kExp: put_all(dx, n, accumulate, [&](int64_t i) { return dy[i] * y[i]; }); break;

@@ -6,7 +6,7 @@
 
 #include "kernels.h"
 #include "parallel.h"
-#include "vmath.h"
+#include "fastmath.h"
 
 namespace demure {
 namespace {
@@ -43,7 +43,7 @@ inline float row_max(const float* x, int64_t n) {
 inline float softmax_row(const float* x, float* y, int64_t cols, bool log) {
   float mx = row_max(x, cols);
   int32_t n = static_cast<int32_t>(cols);
-  for (int32_t c = 0; c < n; ++c) y[c] = vmath::exp(x[c] - mx);
+  for (int32_t c = 0; c < n; ++c) y[c] = fastmath::exp(x[c] - mx);
   float sum = row_sum(y, cols);
   float lse = std::log(sum) + mx;
   if (log) {

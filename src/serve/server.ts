@@ -55,6 +55,8 @@ export function buildServer(run: LoadedRun, opts: ServeOptions = {}): FastifyIns
   // JSON only: a body of any other type is a 415, not parsed as text.
   app.removeContentTypeParser("text/plain");
   const { dataset: ds } = run;
+  // The run is read-only while served: compute the item-side vectors once.
+  run.model.beginEval?.();
   const page = readFileSync(join(webDir, "index.html"), "utf8");
   const appJs = readFileSync(join(webDir, "app.js"), "utf8");
   const chart = readFileSync(chartJs, "utf8");

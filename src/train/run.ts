@@ -83,12 +83,10 @@ export function recommendForHistory(
       users: Int32Array.of(0),
     }),
   );
-  const banned = new Set<number>(exclude);
-  banned.add(0);
-  const order: number[] = [];
-  for (let i = 1; i <= dataset.numItems; i++) if (!banned.has(i)) order.push(i);
-  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return order.slice(0, k).map((i) => ({ item: dataset.itemIds[i]!, score: scores[i]! }));
+  return topK(scores, dataset.numItems, k, new Set<number>(exclude)).map((i) => ({
+    item: dataset.itemIds[i]!,
+    score: scores[i]!,
+  }));
 }
 
 /** Top-k for a known user (raw id): history = the user's whole sequence, seen items excluded. */
@@ -96,4 +94,32 @@ export function recommendForUser(run: LoadedRun, userId: string, k: number): Rec
   const u = run.dataset.userIndex.get(userId);
   if (u === undefined) throw new UserError(`unknown user "${userId}" in ${run.dataset.name}`);
   return recommendForHistory(run, run.dataset.sequences[u]!, k);
+}
+
+/**
+ * The k best items 1..numItems by score (ties: lower index first), skipping
+ * `banned`: one pass keeping a sorted list of the k best so far, so serving
+ * does not sort a whole catalogue per request.
+ */
+export function topK(
+  scores: Float32Array,
+  numItems: number,
+  k: number,
+  banned: Set<number>,
+): number[] {
+  const best: number[] = [];
+  const better = (a: number, b: number) =>
+    scores[a]! > scores[b]! || (scores[a] === scores[b] && a < b);
+  for (let i = 1; i <= numItems; i++) {
+    if (banned.has(i)) continue;
+    if (best.length === k && !better(i, best[k - 1]!)) continue;
+    let at = best.length === k ? k - 1 : best.length;
+    if (best.length < k) best.push(i);
+    while (at > 0 && better(i, best[at - 1]!)) {
+      best[at] = best[at - 1]!;
+      at--;
+    }
+    best[at] = i;
+  }
+  return best;
 }
