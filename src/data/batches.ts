@@ -160,7 +160,20 @@ export function* evalBatches(set: EvalSet, options: BatchOptions): Generator<Eva
   }
 }
 
-function emptyBatch(size: number, maxLength: number): SeqBatch {
+/**
+ * One row per history (its last `maxLength` items, left-aligned); targets and
+ * users are left 0 for the caller to fill.
+ */
+export function batchOfHistories(histories: readonly Int32Array[], maxLength: number): SeqBatch {
+  const batch = emptyBatch(histories.length, maxLength);
+  histories.forEach((h, r) => {
+    fillRow(batch, r, h, 0, h.length);
+  });
+  return batch;
+}
+
+/** A zero-filled batch of `size` rows of `maxLength` columns. */
+export function emptyBatch(size: number, maxLength: number): SeqBatch {
   return {
     size,
     maxLength,

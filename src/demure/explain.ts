@@ -1,4 +1,4 @@
-import type { SeqBatch } from "../data/batches.js";
+import { batchOfHistories } from "../data/batches.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Modality } from "../data/modality-types.js";
 import { UserError } from "../util/errors.js";
@@ -47,15 +47,8 @@ export function explainUser(
   if (u === undefined) throw new UserError(`unknown user "${userId}" in ${ds.name}`);
   const seq = ds.sequences[u]!;
   const h = seq.subarray(Math.max(0, seq.length - maxLength));
-  const batch: SeqBatch = {
-    size: 1,
-    maxLength,
-    items: new Int32Array(maxLength),
-    lengths: Int32Array.of(h.length),
-    targets: Int32Array.of(0),
-    users: Int32Array.of(u),
-  };
-  batch.items.set(h);
+  const batch = batchOfHistories([h], maxLength);
+  batch.users[0] = u;
   const out = model.poiOf(batch);
   if (out === null)
     throw new UserError(

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readAtomicFile, requireColumn } from "../data/atomic/reader.js";
-import type { SeqBatch } from "../data/batches.js";
+import { batchOfHistories } from "../data/batches.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Modality } from "../data/modality-types.js";
 import { coherence } from "../eval/coherence.js";
@@ -55,20 +55,7 @@ export function poiWeights(
   const B = 256;
   for (let start = 0; start < ds.numUsers; start += B) {
     const size = Math.min(B, ds.numUsers - start);
-    const batch: SeqBatch = {
-      size,
-      maxLength,
-      items: new Int32Array(size * maxLength),
-      lengths: new Int32Array(size),
-      targets: new Int32Array(size),
-      users: new Int32Array(size),
-    };
-    for (let r = 0; r < size; r++) {
-      const seq = ds.sequences[start + r]!;
-      const h = seq.subarray(Math.max(0, seq.length - maxLength));
-      batch.items.set(h, r * maxLength);
-      batch.lengths[r] = h.length;
-    }
+    const batch = batchOfHistories(ds.sequences.slice(start, start + size), maxLength);
     const out = model.poiOf(batch);
     if (out === null)
       throw new UserError("this Demure model has no POI estimator (trained with --no-poi)");

@@ -1,4 +1,4 @@
-import { fillRow, type SeqBatch } from "../data/batches.js";
+import { batchOfHistories, type SeqBatch } from "../data/batches.js";
 import type { EvalSet } from "../data/split.js";
 import { evaluateFullRanking, type FullRankingResult } from "../eval/ranking.js";
 import type { Recommender } from "../models/recommender.js";
@@ -13,18 +13,11 @@ export interface EvalOptions {
 
 /** The rows of an evaluation set as one model batch (history = last maxLength items). */
 export function batchOfRows(set: EvalSet, rows: readonly number[], maxLength: number): SeqBatch {
-  const size = rows.length;
-  const batch: SeqBatch = {
-    size,
+  const batch = batchOfHistories(
+    rows.map((e) => set.histories[e]!),
     maxLength,
-    items: new Int32Array(size * maxLength),
-    lengths: new Int32Array(size),
-    targets: new Int32Array(size),
-    users: new Int32Array(size),
-  };
+  );
   rows.forEach((e, b) => {
-    const history = set.histories[e]!;
-    fillRow(batch, b, history, 0, history.length);
     batch.targets[b] = set.targets[e]!;
     batch.users[b] = set.users[e]!;
   });

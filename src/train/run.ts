@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { batchOfHistories } from "../data/batches.js";
 import type { Dataset } from "../data/dataset.js";
 import { type LeaveOneOutSplit, leaveOneOut } from "../data/split.js";
 import { noGrad } from "../engine/index.js";
@@ -69,20 +70,8 @@ export function recommendForHistory(
 ): Recommendation[] {
   if (history.length === 0) throw new UserError("cannot recommend from an empty history");
   const { config, model, dataset } = run;
-  const maxLength = config.maxLength;
-  const h = history.subarray(Math.max(0, history.length - maxLength));
-  const items = new Int32Array(maxLength);
-  items.set(h);
-  const scores = noGrad(() =>
-    model.scoreAll({
-      size: 1,
-      maxLength,
-      items,
-      lengths: Int32Array.of(h.length),
-      targets: Int32Array.of(0),
-      users: Int32Array.of(0),
-    }),
-  );
+  const batch = batchOfHistories([history], config.maxLength);
+  const scores = noGrad(() => model.scoreAll(batch));
   return topK(scores, dataset.numItems, k, new Set<number>(exclude)).map((i) => ({
     item: dataset.itemIds[i]!,
     score: scores[i]!,
