@@ -43,7 +43,8 @@ export function buildServer(run: LoadedRun, opts: ServeOptions = {}): FastifyIns
     additionalProperties: false,
   } as const;
   const app = Fastify({
-    logger: opts.logger === true ? { level: "info" } : false,
+    // Logs are JSON lines on stderr; stdout stays for the command's own output.
+    logger: opts.logger === true ? { level: "info", stream: process.stderr } : false,
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
     // Errors the router raises before any route runs (bad URL, too-long parameter).

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { demure, lastJson, tempDir } from "./helpers.js";
+import { demure, demureAsync, lastJson, tempDir } from "./helpers.js";
 
-test("train, evaluate, recommend and explain agree with each other through the CLI", () => {
+test("train, evaluate, recommend, explain and serve agree with each other through the CLI", async () => {
   const root = tempDir("cmds");
   const data = join(root, "planted");
   const gen = demure([
@@ -97,4 +97,22 @@ test("train, evaluate, recommend and explain agree with each other through the C
     "explain needs a demure run",
   );
   assert.equal(demure(["evaluate", "--run", join(root, "missing")]).code, 2);
+
+  // serve --json: stdout holds only the address line; SIGTERM shuts down cleanly.
+  const server = demureAsync(["serve", "--run", run, "--port", "0", "--json"]);
+  let stdout = "";
+  const address = await new Promise<string>((ok, fail) => {
+    server.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes("\n"))
+        ok((JSON.parse(stdout.split("\n")[0]!) as { address: string }).address);
+    });
+    server.on("exit", (c) => fail(new Error(`serve exited early with ${c}`)));
+  });
+  const health = (await (await fetch(`${address}/health`)).json()) as { status: string };
+  assert.equal(health.status, "ok");
+  const exited = new Promise<number | null>((r) => server.on("exit", (c) => r(c)));
+  server.kill("SIGTERM");
+  assert.equal(await exited, 0);
+  assert.equal(stdout.trim().split("\n").length, 1, `stdout: ${stdout}`);
 });
