@@ -101,7 +101,7 @@ export class DemureRecommender implements Recommender {
     });
   }
 
-  private pass(batch: SeqBatch, training: boolean): Pass {
+  private pass(batch: SeqBatch): Pass {
     const views = this.views();
     const { items, shape } = trimBatch(batch);
     const M = views.length;
@@ -119,7 +119,6 @@ export class DemureRecommender implements Recommender {
       randomPairCosine(v, this.encoder.encoders[m]!.present),
     );
     const poi = this.estimator.forward(history, this.masks(items, shape.keyMask), baselines);
-    void training;
     return { views, items, shape, poi, w: this.weightsFrom(poi.pi) };
   }
 
@@ -177,7 +176,7 @@ export class DemureRecommender implements Recommender {
   }
 
   loss(batch: SeqBatch): Tensor {
-    const p = this.pass(batch, true);
+    const p = this.pass(batch);
     const h = this.userState(p, p.w, true);
     let loss = crossEntropy(this.scores(h, p), batch.targets);
     if (p.poi !== null && this.cfg.poiLoss && this.cfg.lambdaPoi > 0) {
@@ -230,7 +229,7 @@ export class DemureRecommender implements Recommender {
 
   scoreAll(batch: SeqBatch): Float32Array {
     return noGrad(() => {
-      const p = this.pass(batch, false);
+      const p = this.pass(batch);
       return this.scores(this.userState(p, p.w, false), p).data;
     });
   }
@@ -238,7 +237,7 @@ export class DemureRecommender implements Recommender {
   /** π_u and the attention over the history per modality, for a batch (explanations, POI-AUC). */
   poiOf(batch: SeqBatch): { pi: Float32Array; attention: Float32Array[]; length: number } | null {
     return noGrad(() => {
-      const p = this.pass(batch, false);
+      const p = this.pass(batch);
       if (p.poi === null) return null;
       return { pi: p.poi.pi.data, attention: p.poi.attention, length: p.shape.length };
     });
