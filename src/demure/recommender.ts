@@ -122,24 +122,24 @@ export class DemureRecommender implements Recommender {
     return { views, items, shape, poi, w: this.weightsFrom(poi.pi) };
   }
 
-  /** w_u from π_u: M·π (softmax), π (sigmoid), or M·(top-K π renormalised) with hard top-K. */
+  /**
+   * w_u from π_u: M·π (softmax gate) or π (sigmoid gate). With hard top-K,
+   * only the K highest-weighted modalities stay, their relative weights kept
+   * and scaled to sum to K (about 1 each, as every modality has in MM).
+   */
   private weightsFrom(pi: Tensor): Tensor {
     const [b, M] = pi.shape as [number, number];
-    let w = this.cfg.gate === "softmax" ? scale(pi, M) : pi;
-    if (this.cfg.hardTopK > 0 && this.cfg.hardTopK < M) {
-      const keep = new Float32Array(b * M);
-      for (let u = 0; u < b; u++) {
-        const row = Array.from(pi.data.subarray(u * M, (u + 1) * M), (v, m) => [v, m] as const);
-        row.sort((x, y) => y[0] - x[0]);
-        for (let k = 0; k < this.cfg.hardTopK; k++)
-          keep[u * M + row[k]![1]] = M / this.cfg.hardTopK;
-      }
-      // Kept modalities keep their relative weights, rescaled to sum to M; the rest are cut.
-      const masked = mul(pi, tensor(keep, [b, M]));
-      const norm = sum(masked, 1, true);
-      w = mul(scale(masked, this.cfg.hardTopK), reshape(recip(norm), [b, 1]));
+    const K = this.cfg.hardTopK;
+    if (K === 0 || K >= M) return this.cfg.gate === "softmax" ? scale(pi, M) : pi;
+    const keep = new Float32Array(b * M);
+    for (let u = 0; u < b; u++) {
+      const order = Array.from({ length: M }, (_, m) => m).sort(
+        (x, y) => pi.data[u * M + y]! - pi.data[u * M + x]!,
+      );
+      for (const m of order.slice(0, K)) keep[u * M + m] = 1;
     }
-    return w;
+    const kept = mul(pi, tensor(keep, [b, M]));
+    return mul(scale(kept, K), reshape(recip(sum(kept, 1, true)), [b, 1]));
   }
 
   /** Σ_m w[:, m] ⊙ X_m for X_m [B, ...] (the user-weighted sum over modalities). */
