@@ -109,7 +109,8 @@ export async function train(
   if (opts.resume === true) {
     const meta = loadTrainingState(resumePath, params, opt);
     history = meta.history as EpochRecord[];
-    best = meta.best as number;
+    // JSON has no -Infinity: "no best epoch yet" comes back as null.
+    best = (meta.best as number | null) ?? Number.NEGATIVE_INFINITY;
     bestEpoch = meta.bestEpoch as number;
     badEpochs = meta.badEpochs as number;
     seconds = meta.seconds as number;
