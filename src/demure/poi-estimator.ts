@@ -3,7 +3,6 @@ import {
   bmm,
   concat,
   constantInit,
-  embedding,
   l2Normalize,
   linear,
   logSoftmax,
@@ -110,12 +109,13 @@ export class PoiEstimator implements HasParams {
     const cols = summaries.map((s, m) => reshape(concat([s, coherence[m]!], 1), [b, 1, d + 1]));
     const x = concat(cols, 1);
     const hidden = tanh(linear(x, this.w1, this.b1));
-    const direct = mul(concat(coherence, 1), this.coherenceGain);
+    const c = concat(coherence, 1); // [B, M]
+    const direct = mul(c, this.coherenceGain);
     const z = add(add(reshape(linear(hidden, this.w2, this.b2), [b, M]), this.prior), direct);
     const zt = scale(z, 1 / this.cfg.tauPi);
     const pi = this.cfg.gate === "softmax" ? softmax(zt) : sigmoid(zt);
     const logPi = this.cfg.gate === "softmax" ? logSoftmax(zt) : null;
-    return { logits: z, pi, logPi, summaries, attention, coherence: concat(coherence, 1).data };
+    return { logits: z, pi, logPi, summaries, attention, coherence: c.data };
   }
 
   params(): Tensor[] {
@@ -158,9 +158,4 @@ export function randomPairCosine(view: Tensor, present: Float32Array): number {
     for (let k = 0; k < d; k++) sq += acc[k]! * acc[k]!;
     return (sq - n) / (n * (n - 1));
   });
-}
-
-/** History vectors of modality view P [N+1, d] for item ids [B·L] → [B, L, d]. */
-export function gatherHistory(view: Tensor, items: Int32Array, b: number, l: number): Tensor {
-  return embedding(view, items, [b, l]);
 }

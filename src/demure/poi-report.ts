@@ -72,10 +72,7 @@ export function poiWeights(
 function viewOf(m: Modality): ModalityView {
   if (m.kind === "token") return tokenView(m.ids);
   if (m.kind === "dense") return denseView(m.values, m.dim, m.present);
-  const lists = Array.from({ length: m.offsets.length - 1 }, (_, i) =>
-    m.ids.subarray(m.offsets[i]!, m.offsets[i + 1]!),
-  );
-  return { kind: "token_seq", offsets: m.offsets.subarray(0, lists.length + 1), ids: m.ids };
+  return { kind: "token_seq", offsets: m.offsets, ids: m.ids };
 }
 
 /** POI-AUC of the learned π and of the plain coherence heuristic, on the planted labels. */

@@ -21,7 +21,7 @@ import type { ItemEncoder } from "../models/item-encoder.js";
 import { type Recommender, trimBatch } from "../models/recommender.js";
 import type { Rng } from "../util/rng.js";
 import { modalityDiscrimination, pseudoLabelKl } from "./losses.js";
-import { gatherHistory, PoiEstimator, type PoiOutput, randomPairCosine } from "./poi-estimator.js";
+import { PoiEstimator, type PoiOutput, randomPairCosine } from "./poi-estimator.js";
 
 /** Demure's switches and weights (the `demure` block of the train config). */
 export interface DemureConfig {
@@ -40,6 +40,8 @@ export interface DemureConfig {
 /** One batch seen through the users' POI weights. */
 interface Pass {
   views: Tensor[];
+  /** Per modality, the history's vectors [B, L, d] (gathered once; the estimator and the backbone share them). */
+  history: Tensor[];
   items: Int32Array;
   shape: ReturnType<typeof trimBatch>["shape"];
   poi: PoiOutput | null;
@@ -105,21 +107,22 @@ export class DemureRecommender implements Recommender {
     const views = this.views();
     const { items, shape } = trimBatch(batch);
     const M = views.length;
+    const history = views.map((v) => embedding(v, items, [shape.batch, shape.length]));
     if (this.estimator === null) {
       return {
         views,
+        history,
         items,
         shape,
         poi: null,
         w: tensor(new Float32Array(shape.batch * M).fill(1), [shape.batch, M]),
       };
     }
-    const history = views.map((v) => gatherHistory(v, items, shape.batch, shape.length));
     const baselines = Float64Array.from(views, (v, m) =>
       randomPairCosine(v, this.encoder.encoders[m]!.present),
     );
     const poi = this.estimator.forward(history, this.masks(items, shape.keyMask), baselines);
-    return { views, items, shape, poi, w: this.weightsFrom(poi.pi) };
+    return { views, history, items, shape, poi, w: this.weightsFrom(poi.pi) };
   }
 
   /**
@@ -156,11 +159,7 @@ export class DemureRecommender implements Recommender {
 
   /** h_u from the history seen through weights w. */
   private userState(p: Pass, w: Tensor, training: boolean): Tensor {
-    const { batch, length } = p.shape;
-    const seq = this.weighted(
-      p.views.map((v) => embedding(v, p.items, [batch, length])),
-      w,
-    );
+    const seq = this.weighted(p.history, w);
     return this.backbone.forward(add(seq, this.encoder.fusionBias()), p.shape, training);
   }
 
@@ -179,14 +178,16 @@ export class DemureRecommender implements Recommender {
     const p = this.pass(batch);
     const h = this.userState(p, p.w, true);
     let loss = crossEntropy(this.scores(h, p), batch.targets);
-    if (p.poi !== null && this.cfg.poiLoss && this.cfg.lambdaPoi > 0) {
-      const positives = p.views.map((v) => embedding(v, batch.targets));
-      const disc = modalityDiscrimination(p.poi.summaries, positives, this.cfg.tauCl);
+    if (p.poi === null) return loss;
+    // e_t^m of each row's target, per modality: both auxiliary losses use them.
+    const targetViews = p.views.map((v) => embedding(v, batch.targets));
+    if (this.cfg.poiLoss && this.cfg.lambdaPoi > 0) {
+      const disc = modalityDiscrimination(p.poi.summaries, targetViews, this.cfg.tauCl);
       const kl = pseudoLabelKl(disc.perRow, p.poi, this.cfg.tauY);
       loss = add(loss, scale(add(disc.loss, kl), this.cfg.lambdaPoi));
     }
-    if (p.poi !== null && this.cfg.cl && this.cfg.lambdaCl > 0) {
-      loss = add(loss, scale(this.denoisingContrast(p, h, batch.targets), this.cfg.lambdaCl));
+    if (this.cfg.cl && this.cfg.lambdaCl > 0) {
+      loss = add(loss, scale(this.denoisingContrast(p, h, targetViews), this.cfg.lambdaCl));
     }
     return loss;
   }
@@ -197,7 +198,7 @@ export class DemureRecommender implements Recommender {
    * item (seen through π_u) is pulled toward z+ and pushed from z- and from
    * other users' targets.
    */
-  private denoisingContrast(p: Pass, zPos: Tensor, targets: Int32Array): Tensor {
+  private denoisingContrast(p: Pass, zPos: Tensor, targetViews: Tensor[]): Tensor {
     const [b, M] = p.w.shape as [number, number];
     const pi = p.poi!.pi;
     const comp = noGrad(() => {
@@ -213,10 +214,7 @@ export class DemureRecommender implements Recommender {
     // the contrast's cost, and the pull toward z+ and away from z- still
     // trains π, the views and the backbone through z+ and the target.
     const zNeg = noGrad(() => this.userState(p, comp, false));
-    const vt = this.weighted(
-      p.views.map((v) => embedding(v, targets)),
-      p.w,
-    );
+    const vt = this.weighted(targetViews, p.w);
     const vn = l2Normalize(vt);
     const pos = matmul(l2Normalize(zPos), vn, { transB: true }); // [B, B]
     const neg = reshape(sum(mul(l2Normalize(zNeg), vn), 1), [b, 1]); // [B, 1]
