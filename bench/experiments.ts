@@ -1,17 +1,22 @@
 /**
  * The experiment grid of DEMURE.md / the Demure issue, as one command:
  *
- *   node dist/bench/experiments.js [--only NAME[,NAME]] [--seeds 1,2,3] [--epochs N] [--dry-run]
+ *   node dist/bench/experiments.js [--only NAME[,NAME]] [--seeds 1,2,3] [--jobs J]
+ *                                  [--epochs N] [--dry-run] [--table-only]
  *
- * Every row is a `demure train` run started as a separate process, so the
- * command printed beside a result is exactly what produced it. Results are
- * the mean ± std over seeds of the test metrics (full ranking), with default
- * hyperparameters (nothing is tuned on test). The table is written between
- * the grid markers of docs/results.md (the rest of the page is left alone),
- * and every run's JSON goes to runs/experiments/.
+ * Every run is a `demure train` process, so the command printed beside a
+ * result is exactly what produced it. A run whose directory already holds a
+ * result.json is not run again: the grid can be stopped and restarted, and
+ * runs can be added seed by seed. `--jobs J` runs J trainings at once, each
+ * with cores / J threads. Results are the mean ± std over the seeds found of
+ * the test metrics (full ranking) with default hyperparameters (nothing is
+ * tuned on test). The tables are written between the grid markers of
+ * docs/results.md (the rest of the page is left alone); rows with fewer runs
+ * than seeds say so.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../src/util/atomic-write.js";
@@ -20,50 +25,63 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const shared = resolve(root, "../shared/data");
 const planted = join(root, "runs/experiments/data/planted");
 const confounded = join(root, "runs/experiments/data/confounded");
+const outDir = join(root, "runs/experiments");
+const bin = join(root, "bin/demure.js");
 
 interface Row {
   group: string;
-  label: string;
+  model: string;
+  variant: string;
   args: string[];
 }
+
+/** Real data stops after 5 epochs without a better validation NDCG@10. */
+const REAL = ["--patience", "5"];
 
 function grid(): Row[] {
   const rows: Row[] = [];
   const data: Array<[string, string, string[]]> = [
     ["planted", planted, []],
     ["planted, confounding 0.8", confounded, []],
-    ["ml-100k", join(shared, "ml-100k"), []],
-    ["scientific", join(shared, "scientific"), []],
-    ["beauty", join(shared, "beauty"), []],
-    ["ml-100k + 2 noise modalities", join(shared, "ml-100k"), ["--noise-modalities", "2"]],
-    ["scientific + 2 noise modalities", join(shared, "scientific"), ["--noise-modalities", "2"]],
+    ["ml-100k", join(shared, "ml-100k"), REAL],
+    ["scientific", join(shared, "scientific"), REAL],
+    ["beauty", join(shared, "beauty"), REAL],
+    ["ml-100k + 2 noise modalities", join(shared, "ml-100k"), [...REAL, "--noise-modalities", "2"]],
+    [
+      "scientific + 2 noise modalities",
+      join(shared, "scientific"),
+      [...REAL, "--noise-modalities", "2"],
+    ],
   ];
   for (const [group, dir, extra] of data) {
-    for (const model of ["gru4rec", "sasrec"]) {
+    for (const model of ["sasrec", "gru4rec"]) {
       for (const variant of ["id", "mm", "demure"]) {
-        if (extra.length > 0 && variant === "id") continue;
+        if (extra.includes("--noise-modalities") && variant === "id") continue;
         rows.push({
           group,
-          label: `${model} ${variant}`,
+          model,
+          variant,
           args: ["--data", dir, "--model", model, "--variant", variant, ...extra],
         });
       }
     }
   }
-  for (const [flag, name] of [
+  const ablations: Array<[string[], string]> = [
     [["--no-poi"], "no POI estimator"],
     [["--no-poi-loss"], "no L_poi"],
     [["--no-cl"], "no L_cl"],
     [["--hard-topk", "1"], "hard top-1"],
-  ] as Array<[string[], string]>) {
-    for (const [group, dir] of [
-      ["planted", planted],
-      ["ml-100k", join(shared, "ml-100k")],
-    ] as const) {
+  ];
+  for (const [group, dir, extra] of [
+    ["planted", planted, []],
+    ["ml-100k", join(shared, "ml-100k"), REAL],
+  ] as const) {
+    for (const [flag, name] of ablations) {
       rows.push({
         group: `${group} ablations`,
-        label: `sasrec demure, ${name}`,
-        args: ["--data", dir, "--model", "sasrec", "--variant", "demure", ...flag],
+        model: "sasrec",
+        variant: `demure, ${name}`,
+        args: ["--data", dir, "--model", "sasrec", "--variant", "demure", ...extra, ...flag],
       });
     }
   }
@@ -78,71 +96,126 @@ function flag(name: string): string | undefined {
 const seeds = (flag("--seeds") ?? "1,2,3").split(",").map(Number);
 const only = flag("--only")?.split(",");
 const epochs = flag("--epochs");
+const jobs = Math.max(1, Number(flag("--jobs") ?? "1"));
 const dryRun = process.argv.includes("--dry-run");
-const bin = join(root, "bin/demure.js");
+const tableOnly = process.argv.includes("--table-only");
+const threads = Math.max(1, Math.floor(availableParallelism() / jobs));
 
-function demure(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, DEMURE_QUIET: "1" },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+type Result = Record<string, unknown> & { test: Record<string, number> };
+
+const runDir = (row: Row, seed: number) =>
+  join(
+    outDir,
+    `${row.group}-${row.model} ${row.variant}-s${seed}`.replace(/[^A-Za-z0-9.-]+/g, "_"),
+  );
+const baseArgs = (row: Row) => ["train", ...row.args, ...(epochs ? ["--epochs", epochs] : [])];
+
+function readResult(dir: string): Result | null {
+  const path = join(dir, "result.json");
+  if (!existsSync(path)) return null;
+  const r = JSON.parse(readFileSync(path, "utf8")) as Result;
+  return r.interrupted === true ? null : r;
 }
 
-function ensureData(): void {
-  if (!existsSync(planted)) demure(["generate", "planted", "--out", planted, "--seed", "0"]);
+/** Runs `demure args` in its own process; resolves with its exit code. */
+function demure(args: string[], log?: string): Promise<number | null> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, DEMURE_QUIET: "1", DEMURE_NUM_THREADS: String(threads) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let text = "";
+    child.stdout.on("data", (d: Buffer) => {
+      text += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      text += d.toString();
+    });
+    child.on("close", (code) => {
+      if (log !== undefined) writeFileAtomic(log, text);
+      done(code);
+    });
+  });
+}
+
+async function ensureData(): Promise<void> {
+  if (!existsSync(planted)) await demure(["generate", "planted", "--out", planted, "--seed", "0"]);
   if (!existsSync(confounded))
-    demure(["generate", "planted", "--out", confounded, "--seed", "0", "--confounding", "0.8"]);
+    await demure([
+      "generate",
+      "planted",
+      ...["--out", confounded, "--seed", "0", "--confounding", "0.8"],
+    ]);
+}
+
+/** Runs every missing (row, seed) with at most `jobs` at once. */
+async function runMissing(rows: Row[]): Promise<void> {
+  const todo: Array<{ row: Row; seed: number }> = [];
+  for (const row of rows)
+    for (const seed of seeds) if (readResult(runDir(row, seed)) === null) todo.push({ row, seed });
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const { row, seed } = todo[next++]!;
+      const dir = runDir(row, seed);
+      const args = [...baseArgs(row), "--seed", String(seed), "--out", dir, "--json"];
+      process.stderr.write(`${dryRun ? "would run" : "running"}: demure ${args.join(" ")}\n`);
+      if (dryRun) continue;
+      const code = await demure(args, `${dir}.log`);
+      if (code !== 0) process.stderr.write(`  failed (${code}): see ${dir}.log\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
 }
 
 const meanStd = (xs: number[]): string => {
   if (xs.length === 0) return "–";
   const m = xs.reduce((s, x) => s + x, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
+  if (xs.length === 1) return m.toFixed(4);
+  const sd = Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
   return `${m.toFixed(4)} ± ${sd.toFixed(4)}`;
 };
 
-const rows = grid().filter((r) => only === undefined || only.some((o) => r.group.startsWith(o)));
-ensureData();
-const lines = [
-  "| data | model | HR@10 | NDCG@10 | MRR@10 | POI-AUC | coherence POI-AUC | command (per seed S) |",
-  "|---|---|---|---|---|---|---|---|",
-];
-const outDir = join(root, "runs/experiments");
-mkdirSync(outDir, { recursive: true });
-for (const row of rows) {
-  const results: Array<Record<string, unknown>> = [];
-  const base = ["train", ...row.args, ...(epochs ? ["--epochs", epochs] : []), "--json"];
-  for (const seed of seeds) {
-    const runDir = join(
-      outDir,
-      `${row.group}-${row.label}-s${seed}`.replace(/[^A-Za-z0-9.-]+/g, "_"),
+function tables(rows: Row[]): string {
+  const out = [
+    `Seeds ${seeds.join(", ")}; mean ± sample std over the seeds that finished (column "runs").`,
+    "Test metrics, full ranking over all items, leave-one-out. Generated by",
+    "`node dist/bench/experiments.js`; `S` in a command is the seed.",
+  ];
+  for (const group of [...new Set(rows.map((r) => r.group))]) {
+    out.push(
+      "",
+      `### ${group}`,
+      "",
+      "| model | variant | runs | best epoch | HR@10 | NDCG@10 | MRR@10 | POI-AUC | coherence POI-AUC | command |",
+      "|---|---|---|---|---|---|---|---|---|---|",
     );
-    const args = [...base, "--seed", String(seed), "--out", runDir];
-    process.stderr.write(`${dryRun ? "would run" : "running"}: demure ${args.join(" ")}\n`);
-    if (dryRun) continue;
-    const r = demure(args);
-    if (r.code !== 0) {
-      process.stderr.write(`  failed (${r.code}): ${r.stderr.trim().split("\n").pop()}\n`);
-      continue;
+    for (const row of rows.filter((r) => r.group === group)) {
+      const results = seeds
+        .map((s) => readResult(runDir(row, s)))
+        .filter((r): r is Result => r !== null);
+      const metric = (k: string) =>
+        results.map((x) => x.test[k]).filter((v): v is number => v !== undefined);
+      const extra = (k: string) =>
+        results.map((x) => x[k]).filter((v): v is number => typeof v === "number");
+      const command = `\`npx demure ${baseArgs(row)
+        .map((a) => a.replace(shared, "../shared/data").replace(root, "."))
+        .join(" ")} --seed S\``;
+      out.push(
+        `| ${row.model} | ${row.variant} | ${results.length}/${seeds.length} | ${extra("best_epoch").join(", ") || "–"} | ${meanStd(metric("hr@10"))} | ${meanStd(metric("ndcg@10"))} | ${meanStd(metric("mrr@10"))} | ${meanStd(extra("poi_auc"))} | ${meanStd(extra("coherence_poi_auc"))} | ${command} |`,
+      );
     }
-    const last = r.stdout.trim().split("\n").pop()!;
-    results.push(JSON.parse(last) as Record<string, unknown>);
   }
-  const metric = (k: string) =>
-    results.map((x) => (x.test as Record<string, number>)[k]!).filter((v) => v !== undefined);
-  const extra = (k: string) =>
-    results.map((x) => x[k] as number).filter((v) => typeof v === "number");
-  const command = `\`npx demure ${base.map((a) => a.replace(shared, "../shared/data").replace(root, ".")).join(" ")} --seed S\``;
-  lines.push(
-    `| ${row.group} | ${row.label} | ${meanStd(metric("hr@10"))} | ${meanStd(metric("ndcg@10"))} | ${meanStd(metric("mrr@10"))} | ${meanStd(extra("poi_auc"))} | ${meanStd(extra("coherence_poi_auc"))} | ${command} |`,
-  );
+  return out.join("\n");
 }
-const table = [
-  `Seeds: ${seeds.join(", ")}. Generated by \`node dist/bench/experiments.js\`.`,
-  "",
-  ...lines,
-].join("\n");
+
+const rows = grid().filter((r) => only === undefined || only.some((o) => r.group.startsWith(o)));
+mkdirSync(outDir, { recursive: true });
+if (!tableOnly) {
+  await ensureData();
+  await runMissing(rows);
+}
+const table = tables(only === undefined || dryRun ? rows : grid());
 if (dryRun) {
   console.log(table);
 } else {

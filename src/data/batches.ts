@@ -74,6 +74,14 @@ export interface BatchOptions {
 export interface TrainBatchOptions extends BatchOptions {
   /** Skip the last, smaller batch (default false). */
   dropLast?: boolean;
+  /**
+   * Length bucketing: after the shuffle, each window of `bucketBatches`
+   * batches is sorted by history length, cut into batches, and those batches
+   * are yielded in a random order. Rows of a batch then have similar lengths,
+   * so the models (which trim a batch to its longest row) skip most of the
+   * padding. 0 or absent: plain shuffled batches.
+   */
+  bucketBatches?: number;
 }
 
 /**
@@ -109,10 +117,24 @@ export function* trainBatches(
   const order = new Int32Array(examples.count);
   for (let e = 0; e < order.length; e++) order[e] = e;
   rng.shuffle(order);
-  const { batchSize } = options;
-  for (let start = 0; start < order.length; start += batchSize) {
+  const { batchSize, maxLength } = options;
+  const starts: number[] = [];
+  for (let start = 0; start < order.length; start += batchSize) starts.push(start);
+  const window = options.bucketBatches ?? 0;
+  if (window > 0) {
+    const length = (e: number) => Math.min(examples.positions[e] as number, maxLength);
+    for (let w = 0; w < starts.length; w += window) {
+      const from = starts[w] as number;
+      const to = Math.min(order.length, from + window * batchSize);
+      // Stable sort: rows of equal length keep their shuffled order.
+      const sorted = Array.from(order.subarray(from, to)).sort((a, b) => length(a) - length(b));
+      order.set(sorted, from);
+      shuffleRange(starts, w, Math.min(starts.length, w + window), rng);
+    }
+  }
+  for (const start of starts) {
     const size = Math.min(batchSize, order.length - start);
-    if (size < batchSize && options.dropLast === true) break;
+    if (size < batchSize && options.dropLast === true) continue;
     const batch = emptyBatch(size, options.maxLength);
     for (let b = 0; b < size; b++) {
       const e = order[start + b] as number;
@@ -124,6 +146,16 @@ export function* trainBatches(
       batch.users[b] = u;
     }
     yield batch;
+  }
+}
+
+/** Fisher–Yates shuffle of `a[from..to)` in place. */
+function shuffleRange(a: number[], from: number, to: number, rng: Rng): void {
+  for (let i = to - 1; i > from; i--) {
+    const j = from + rng.int(i - from + 1);
+    const t = a[i] as number;
+    a[i] = a[j] as number;
+    a[j] = t;
   }
 }
 

@@ -59,6 +59,11 @@ export const TrainConfigSchema = z
     epochs: z.number().int().min(1).default(200),
     patience: z.number().int().min(1).default(10),
     batchSize: z.number().int().min(1).default(256),
+    /**
+     * Length bucketing window, in batches (0 = off): training batches hold rows
+     * of similar history length, so little work is spent on padding.
+     */
+    bucketBatches: z.number().int().min(0).default(64),
     evalBatchSize: z.number().int().min(1).default(256),
     lr: z.number().positive().default(0.001),
     weightDecay: z.number().min(0).default(0),

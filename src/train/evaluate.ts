@@ -49,8 +49,12 @@ function rank(
   targets: Int32Array,
   opts: EvalOptions,
 ): FullRankingResult {
+  // Rows sorted by history length: each batch is trimmed to its longest row.
+  const length = (e: number) => Math.min(set.histories[e]!.length, opts.maxLength);
+  const order = Array.from(targets, (_, e) => e).sort((a, b) => length(a) - length(b));
   return evaluateFullRanking({
     numItems: model.numItems,
+    order,
     users: set.users,
     targets,
     history: (row) => set.seen[row],

@@ -96,7 +96,11 @@ export async function train(
     maxLength: cfg.maxLength,
     excludeHistory: cfg.excludeHistory,
   };
-  const batchOpts = { batchSize: cfg.batchSize, maxLength: cfg.maxLength };
+  const batchOpts = {
+    batchSize: cfg.batchSize,
+    maxLength: cfg.maxLength,
+    bucketBatches: cfg.bucketBatches,
+  };
   const perEpoch = countTrainBatches(examples, batchOpts);
 
   let history: EpochRecord[] = [];

@@ -127,6 +127,43 @@ describe("training examples and batches", () => {
     assert.ok(dropped.every((x) => x.size === 16));
   });
 
+  test("length bucketing: same examples once each, rows of a batch have similar lengths", () => {
+    const long = Array.from({ length: 60 }, (_, u) =>
+      Int32Array.from({ length: 4 + (u % 25) }, (_, k) => 1 + ((u * 7 + k) % 40)),
+    );
+    const split = leaveOneOut(long);
+    const ex = trainingExamples(split);
+    const plain = { batchSize: 8, maxLength: 30 };
+    const bucketed = { ...plain, bucketBatches: 1000 };
+    const key = (batches: SeqBatch[]) =>
+      batches
+        .flatMap((b) =>
+          Array.from({ length: b.size }, (_, r) => `${b.users[r]}:${b.lengths[r]}:${b.targets[r]}`),
+        )
+        .sort();
+    const a = [...trainBatches(split, ex, bucketed, new Rng(5))];
+    assert.deepEqual(key(a), key([...trainBatches(split, ex, plain, new Rng(5))]));
+    assert.equal(a.length, countTrainBatches(ex, bucketed));
+    assert.deepEqual(a, [...trainBatches(split, ex, bucketed, new Rng(5))], "deterministic");
+    // One window holds every example: each batch is a run of the sorted lengths,
+    // so the padding (longest minus each row) is far below the unbucketed one.
+    const padding = (batches: SeqBatch[]) =>
+      batches.reduce((sum, b) => {
+        const lens = [...b.lengths];
+        return sum + lens.reduce((s, l) => s + Math.max(...lens) - l, 0);
+      }, 0);
+    const plainBatches = [...trainBatches(split, ex, plain, new Rng(5))];
+    assert.ok(padding(a) * 5 < padding(plainBatches), `${padding(a)} vs ${padding(plainBatches)}`);
+    const order = a.map((b) => Math.min(...b.lengths));
+    assert.notDeepEqual(
+      order,
+      [...order].sort((x, y) => x - y),
+      "batches come in a random order, not shortest first",
+    );
+    const dropped = [...trainBatches(split, ex, { ...bucketed, dropLast: true }, new Rng(5))];
+    assert.equal(dropped.length, Math.floor(ex.count / 8));
+  });
+
   test("evaluation batches: history (last maxLength items), target, user, example index", () => {
     const split = leaveOneOut(seqs);
     const batches = [...evalBatches(split.test, { batchSize: 2, maxLength: 3 })];

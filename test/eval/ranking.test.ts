@@ -209,6 +209,39 @@ describe("full ranking: batching and random cases", () => {
     }
   });
 
+  it("a custom row order changes nothing but the order rows are scored in", () => {
+    const plain = evalTable(table, targets, hist, { batchSize: 4 });
+    const order = Array.from({ length: n }, (_, i) => i);
+    new Rng(3).shuffle(order);
+    const seen: number[] = [];
+    const scorer = tableScorer(table);
+    const r = evaluateFullRanking({
+      numItems,
+      users: Int32Array.from(targets.map((_, i) => i)),
+      targets: Int32Array.from(targets),
+      history: (row) => hist[row],
+      scoreBatch: (rows) => {
+        seen.push(...rows);
+        return scorer(rows);
+      },
+      batchSize: 4,
+      order,
+    });
+    assert.deepEqual(seen, order);
+    assert.deepEqual(r, plain);
+    assert.throws(
+      () =>
+        evaluateFullRanking({
+          numItems,
+          users: Int32Array.of(0, 1),
+          targets: Int32Array.of(1, 2),
+          scoreBatch: scorer,
+          order: [0, 0],
+        }),
+      (e: unknown) => e instanceof UserError && /listed twice/.test(e.message),
+    );
+  });
+
   it("the async driver gives the same result", async () => {
     const sync = evalTable(table, targets, hist, { batchSize: 7 });
     const scorer = tableScorer(table);
