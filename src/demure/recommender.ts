@@ -35,6 +35,12 @@ export interface DemureConfig {
   poiLoss: boolean;
   cl: boolean;
   hardTopK: number;
+  /** Let L_rec's gradient reach the POI estimator through the weights (else only L_poi trains it). */
+  recLossTrainsPoi: boolean;
+  /** The optional modality-drop augmentation view (part of L_cl). */
+  augment: boolean;
+  /** Expected fraction of a user's modalities the augmentation drops. */
+  augmentRate: number;
 }
 
 /** One batch seen through the users' POI weights. */
@@ -67,6 +73,8 @@ export class DemureRecommender implements Recommender {
     readonly numItems: number,
     readonly cfg: DemureConfig,
     rng: Rng,
+    /** Draws the augmentation's modality drops; the trainer re-seeds it every epoch. */
+    private readonly trainRng: Rng = rng.fork(),
   ) {
     const M = encoder.encoders.length;
     this.estimator = cfg.poi
@@ -122,7 +130,12 @@ export class DemureRecommender implements Recommender {
       randomPairCosine(v, this.encoder.encoders[m]!.present),
     );
     const poi = this.estimator.forward(history, this.masks(items, shape.keyMask), baselines);
-    return { views, history, items, shape, poi, w: this.weightsFrom(poi.pi) };
+    // By default the recommendation loss sees π as a constant: π is what the
+    // pseudo-labels say predicts each user's next item, not whatever mix of
+    // modalities happens to lower L_rec (on the planted data that mix drifted
+    // away from the POI and ranked worse on validation; docs/results.md).
+    const pi = this.cfg.recLossTrainsPoi ? poi.pi : constant(poi.pi);
+    return { views, history, items, shape, poi, w: this.weightsFrom(pi) };
   }
 
   /**
@@ -187,7 +200,9 @@ export class DemureRecommender implements Recommender {
       loss = add(loss, scale(add(disc.loss, kl), this.cfg.lambdaPoi));
     }
     if (this.cfg.cl && this.cfg.lambdaCl > 0) {
-      loss = add(loss, scale(this.denoisingContrast(p, h, targetViews), this.cfg.lambdaCl));
+      let cl = this.denoisingContrast(p, h, targetViews);
+      if (this.cfg.augment) cl = add(cl, this.augmentation(p, h));
+      loss = add(loss, scale(cl, this.cfg.lambdaCl));
     }
     return loss;
   }
@@ -225,6 +240,40 @@ export class DemureRecommender implements Recommender {
     );
   }
 
+  /**
+   * DEMURE.md 3b, optional view: each modality of a user is dropped with
+   * probability proportional to 1 − π_u^m (the expected fraction dropped is
+   * `augmentRate`; the top modality always stays). The user's state through
+   * the kept modalities must agree with z+: InfoNCE between the two views, the
+   * other users' views as negatives.
+   */
+  private augmentation(p: Pass, zPos: Tensor): Tensor {
+    const [b, M] = p.w.shape as [number, number];
+    const pi = p.poi!.pi.data;
+    const keep = new Float32Array(b * M).fill(1);
+    for (let u = 0; u < b; u++) {
+      let rest = 0;
+      let top = 0;
+      for (let m = 0; m < M; m++) {
+        rest += 1 - pi[u * M + m]!;
+        if (pi[u * M + m]! > pi[u * M + top]!) top = m;
+      }
+      for (let m = 0; m < M; m++) {
+        const q = rest > 0 ? (this.cfg.augmentRate * M * (1 - pi[u * M + m]!)) / rest : 0;
+        if (m !== top && this.trainRng.uniform() < q) keep[u * M + m] = 0;
+      }
+    }
+    const zAug = this.userState(p, mul(p.w, tensor(keep, [b, M])), true);
+    const logits = scale(
+      matmul(l2Normalize(zPos), l2Normalize(zAug), { transB: true }),
+      1 / this.cfg.tauCl,
+    );
+    return crossEntropy(
+      logits,
+      Int32Array.from({ length: b }, (_, i) => i),
+    );
+  }
+
   scoreAll(batch: SeqBatch): Float32Array {
     return noGrad(() => {
       const p = this.pass(batch);
@@ -248,6 +297,11 @@ export class DemureRecommender implements Recommender {
       ...(this.estimator?.params() ?? []),
     ];
   }
+}
+
+/** A copy of x's values outside the graph. */
+function constant(x: Tensor): Tensor {
+  return noGrad(() => tensor(Float32Array.from(x.data), x.shape));
 }
 
 function recip(x: Tensor): Tensor {

@@ -43,8 +43,15 @@ const demure = z
     cl: z.boolean().default(true),
     /** Keep only the K highest-weighted modalities per user (0 = soft weights). */
     hardTopK: z.number().int().min(0).default(0),
+    /**
+     * Let the recommendation loss train the POI estimator too. Off: only the
+     * pseudo-labels (L_poi) train it, chosen on validation (docs/results.md).
+     */
+    recLossTrainsPoi: z.boolean().default(false),
     /** The optional modality-drop augmentation view. */
     augment: z.boolean().default(false),
+    /** Expected fraction of a user's modalities the augmentation view drops. */
+    augmentRate: z.number().min(0).max(1).default(0.3),
     /** Random item pairs sampled per modality for the coherence baseline. */
     coherencePairs: z.number().int().min(1).default(2000),
   })

@@ -42,5 +42,6 @@ export function buildModel(ds: Dataset, cfg: TrainConfig, rng: Rng, dropoutRng: 
     ds.numItems,
     cfg.demure,
     rng,
+    dropoutRng,
   );
 }

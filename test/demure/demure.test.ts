@@ -3,13 +3,17 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { trainBatches, trainingExamples } from "../../src/data/batches.js";
+import { loadDataset } from "../../src/data/dataset.js";
 import { generatePlanted, writePlanted } from "../../src/data/planted.js";
+import { leaveOneOut } from "../../src/data/split.js";
 import { explainUser } from "../../src/demure/explain.js";
 import { pseudoLabels } from "../../src/demure/losses.js";
 import { PoiEstimator } from "../../src/demure/poi-estimator.js";
 import { DemureRecommender } from "../../src/demure/recommender.js";
 import { sum } from "../../src/engine/index.js";
 import { resolveConfig } from "../../src/train/config.js";
+import { buildModel } from "../../src/train/model.js";
 import { loadRun } from "../../src/train/run.js";
 import { train } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/rng.js";
@@ -103,7 +107,14 @@ test("every ablation switch trains and evaluates (no POI estimator, no L_poi, no
     "planted",
     generatePlanted({ users: 60, items: 40, seqLength: [8, 10], seed: 1 }),
   );
-  const ablations = [{ poi: false }, { poiLoss: false }, { cl: false }, { hardTopK: 1 }];
+  const ablations = [
+    { poi: false },
+    { poiLoss: false },
+    { cl: false },
+    { hardTopK: 1 },
+    { augment: true },
+    { recLossTrainsPoi: true },
+  ];
   for (const [i, demure] of ablations.entries()) {
     const cfg = resolveConfig({
       data: dir,
@@ -123,4 +134,37 @@ test("every ablation switch trains and evaluates (no POI estimator, no L_poi, no
       "POI-AUC exists exactly when there is an estimator",
     );
   }
+});
+
+test("the augmentation view adds a positive InfoNCE term to the loss, and only when it is on", async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), "demure-aug-")), "planted");
+  writePlanted(
+    dir,
+    "planted",
+    generatePlanted({ users: 40, items: 30, seqLength: [8, 10], seed: 2 }),
+  );
+  const ds = await loadDataset(dir);
+  const split = leaveOneOut(ds.sequences);
+  const batch = trainBatches(
+    split,
+    trainingExamples(split),
+    { batchSize: 16, maxLength: 10 },
+    new Rng(1),
+  ).next().value!;
+  const lossWith = (augment: boolean) => {
+    const cfg = resolveConfig({
+      data: dir,
+      variant: "demure",
+      dim: 8,
+      sasrec: { layers: 1, heads: 1, inner: 16 },
+      demure: { augment, augmentRate: 0.5 },
+    });
+    return buildModel(ds, cfg, new Rng(7), new Rng(8)).loss(batch).item();
+  };
+  const base = lossWith(false);
+  assert.equal(lossWith(false), base, "same seed, same loss");
+  const augmented = lossWith(true);
+  // The view's InfoNCE over 16 users is near log 16 at initialisation, times λ_cl = 0.1.
+  assert.ok(augmented - base > 0.05, `${augmented} vs ${base}`);
+  assert.ok(augmented - base < 0.1 * Math.log(16) * 2, `${augmented} vs ${base}`);
 });
