@@ -39,14 +39,14 @@ interface Row {
   args: string[];
 }
 
-/** Real data stops after 5 epochs without a better validation NDCG@10. */
+/** Every run stops after 5 epochs without a better validation NDCG@10. */
 const REAL = ["--patience", "5"];
 
 function grid(): Row[] {
   const rows: Row[] = [];
   const data: Array<[string, string, string[]]> = [
-    ["planted", planted, []],
-    ["planted confounded 0.8", confounded, []],
+    ["planted", planted, REAL],
+    ["planted confounded 0.8", confounded, REAL],
     ["ml-100k", join(shared, "ml-100k"), REAL],
     ["scientific", join(shared, "scientific"), REAL],
     ["beauty", join(shared, "beauty"), REAL],
@@ -77,7 +77,7 @@ function grid(): Row[] {
     [["--hard-topk", "1"], "hard top-1"],
   ];
   for (const [group, dir, extra] of [
-    ["planted", planted, []],
+    ["planted", planted, REAL],
     ["ml-100k", join(shared, "ml-100k"), REAL],
   ] as const) {
     for (const [flag, name] of ablations) {
