@@ -182,6 +182,16 @@ const meanStd = (xs: number[]): string => {
   return `${m.toFixed(4)} ± ${sd.toFixed(4)}`;
 };
 
+/** Published full-ranking figures on the same files (../shared/anchors/published.json), if any. */
+function published(group: string, model: string): Record<string, number> | null {
+  const path = resolve(root, "../shared/anchors/published.json");
+  if (!existsSync(path)) return null;
+  const all = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  const name = model === "sasrec" ? "SASRec" : "GRU4Rec";
+  const forData = all[group] as Record<string, Record<string, number>> | undefined;
+  return forData?.[name] ?? null;
+}
+
 function tables(rows: Row[]): string {
   const out = [
     `Seeds ${seeds.join(", ")}; mean ± sample std over the seeds that finished (column "runs").`,
@@ -189,12 +199,15 @@ function tables(rows: Row[]): string {
     "`node dist/bench/experiments.js`; `S` in a command is the seed.",
   ];
   for (const group of [...new Set(rows.map((r) => r.group))]) {
+    const poi = group.startsWith("planted");
+    const made = group.includes("confounded")
+      ? "npx demure generate planted --out runs/experiments/data/confounded --seed 0 --confounding 0.8"
+      : "npx demure generate planted --out runs/experiments/data/planted --seed 0";
+    out.push("", `### ${group}`, "");
+    if (poi) out.push(`Data: \`${made}\` (the generator's defaults otherwise).`, "");
     out.push(
-      "",
-      `### ${group}`,
-      "",
-      "| model | variant | runs | best epoch | HR@10 | NDCG@10 | MRR@10 | POI-AUC | coherence POI-AUC | command |",
-      "|---|---|---|---|---|---|---|---|---|---|",
+      `| model | variant | runs | best epoch | HR@10 | NDCG@10 | MRR@10 |${poi ? " POI-AUC | coherence POI-AUC |" : ""} command |`,
+      `|---|---|---|---|---|---|---|${poi ? "---|---|" : ""}---|`,
     );
     for (const row of rows.filter((r) => r.group === group)) {
       const results = seeds
@@ -204,11 +217,16 @@ function tables(rows: Row[]): string {
         results.map((x) => x.test[k]).filter((v): v is number => v !== undefined);
       const extra = (k: string) =>
         results.map((x) => x[k]).filter((v): v is number => typeof v === "number");
+      const pub = row.variant === "id" ? published(row.group, row.model) : null;
+      const vsPublished =
+        pub === null
+          ? ""
+          : ` (published HR@10 ${pub["hr@10"]?.toFixed(4)}, NDCG@10 ${pub["ndcg@10"]?.toFixed(4)})`;
       const command = `\`npx demure ${baseArgs(row)
         .map((a) => a.replace(shared, "../shared/data").replace(root, "."))
         .join(" ")} --seed S\``;
       out.push(
-        `| ${row.model} | ${row.variant} | ${results.length}/${seeds.length} | ${extra("best_epoch").join(", ") || "–"} | ${meanStd(metric("hr@10"))} | ${meanStd(metric("ndcg@10"))} | ${meanStd(metric("mrr@10"))} | ${meanStd(extra("poi_auc"))} | ${meanStd(extra("coherence_poi_auc"))} | ${command} |`,
+        `| ${row.model} | ${row.variant}${vsPublished} | ${results.length}/${seeds.length} | ${extra("best_epoch").join(", ") || "–"} | ${meanStd(metric("hr@10"))} | ${meanStd(metric("ndcg@10"))} | ${meanStd(metric("mrr@10"))} |${poi ? ` ${meanStd(extra("poi_auc"))} | ${meanStd(extra("coherence_poi_auc"))} |` : ""} ${command} |`,
       );
     }
   }
