@@ -75,6 +75,12 @@ function viewOf(m: Modality): ModalityView {
   return { kind: "token_seq", offsets: m.offsets, ids: m.ids };
 }
 
+/** The plain coherence heuristic's weights (no learning) for the labelled modalities: [numUsers × modalities]. */
+export function coherenceWeights(ds: Dataset, labels: PoiLabels): FlatMatrix {
+  const views = labels.modalities.map((n) => viewOf(ds.modalities.find((m) => m.name === n)!));
+  return coherence(views, ds.sequences, { seed: 0 });
+}
+
 /** POI-AUC of the learned π and of the plain coherence heuristic, on the planted labels. */
 export function poiAucReport(
   model: DemureRecommender,
@@ -83,7 +89,6 @@ export function poiAucReport(
   maxLength: number,
 ): { poi_auc: number; coherence_poi_auc: number } {
   const learned = meanPoiAuc(poiWeights(model, ds, labels.modalities, maxLength), labels.labels);
-  const views = labels.modalities.map((n) => viewOf(ds.modalities.find((m) => m.name === n)!));
-  const heuristic = meanPoiAuc(coherence(views, ds.sequences, { seed: 0 }), labels.labels);
+  const heuristic = meanPoiAuc(coherenceWeights(ds, labels), labels.labels);
   return { poi_auc: learned.auc, coherence_poi_auc: heuristic.auc };
 }
