@@ -21,7 +21,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../src/util/atomic-write.js";
 
@@ -116,12 +116,39 @@ const runDir = (row: Row, seed: number) =>
   );
 const baseArgs = (row: Row) => ["train", ...row.args, ...(epochs ? ["--epochs", epochs] : [])];
 
-function readResult(dir: string): Result | null {
+/**
+ * Every finished run is kept as a small record in bench/results/ (committed):
+ * its command, result and per-epoch curve. The tables are built from these
+ * records, and a run with a record is never repeated, so the grid survives a
+ * fresh checkout (runs/ is not committed).
+ */
+const recordDir = join(root, "bench/results");
+
+function readResult(dir: string, row: Row, seed: number): Result | null {
+  const record = join(recordDir, `${basename(dir)}.json`);
+  if (existsSync(record)) {
+    return (JSON.parse(readFileSync(record, "utf8")) as { result: Result }).result;
+  }
   const path = join(dir, "result.json");
   if (!existsSync(path)) return null;
-  const r = JSON.parse(readFileSync(path, "utf8")) as Result;
-  return r.interrupted === true ? null : r;
+  const result = JSON.parse(readFileSync(path, "utf8")) as Result;
+  if (result.interrupted === true) return null;
+  const metrics = join(dir, "metrics.jsonl");
+  const epochs = existsSync(metrics)
+    ? readFileSync(metrics, "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as unknown)
+    : [];
+  const command = `npx demure ${[...baseArgs(row), "--seed", String(seed)].map(display).join(" ")}`;
+  const { run_dir: _where, ...kept } = result;
+  mkdirSync(recordDir, { recursive: true });
+  writeFileAtomic(record, `${JSON.stringify({ command, result: kept, epochs }, null, 1)}\n`);
+  return result;
 }
+
+/** A path as the tables show it: relative to the repository and ../shared. */
+const display = (a: string) => a.replace(shared, "../shared/data").replace(root, ".");
 
 /** Runs `demure args` in its own process; resolves with its exit code. */
 function demure(args: string[], log?: string): Promise<number | null> {
@@ -158,7 +185,8 @@ async function ensureData(): Promise<void> {
 async function runMissing(rows: Row[]): Promise<void> {
   const todo: Array<{ row: Row; seed: number }> = [];
   for (const row of rows)
-    for (const seed of seeds) if (readResult(runDir(row, seed)) === null) todo.push({ row, seed });
+    for (const seed of seeds)
+      if (readResult(runDir(row, seed), row, seed) === null) todo.push({ row, seed });
   let next = 0;
   const worker = async () => {
     while (next < todo.length) {
@@ -211,7 +239,7 @@ function tables(rows: Row[]): string {
     );
     for (const row of rows.filter((r) => r.group === group)) {
       const results = seeds
-        .map((s) => readResult(runDir(row, s)))
+        .map((s) => readResult(runDir(row, s), row, s))
         .filter((r): r is Result => r !== null);
       const metric = (k: string) =>
         results.map((x) => x.test[k]).filter((v): v is number => v !== undefined);
@@ -222,9 +250,7 @@ function tables(rows: Row[]): string {
         pub === null
           ? ""
           : ` (published HR@10 ${pub["hr@10"]?.toFixed(4)}, NDCG@10 ${pub["ndcg@10"]?.toFixed(4)})`;
-      const command = `\`npx demure ${baseArgs(row)
-        .map((a) => a.replace(shared, "../shared/data").replace(root, "."))
-        .join(" ")} --seed S\``;
+      const command = `\`npx demure ${baseArgs(row).map(display).join(" ")} --seed S\``;
       out.push(
         `| ${row.model} | ${row.variant}${vsPublished} | ${results.length}/${seeds.length} | ${extra("best_epoch").join(", ") || "–"} | ${meanStd(metric("hr@10"))} | ${meanStd(metric("ndcg@10"))} | ${meanStd(metric("mrr@10"))} |${poi ? ` ${meanStd(extra("poi_auc"))} | ${meanStd(extra("coherence_poi_auc"))} |` : ""} ${command} |`,
       );
