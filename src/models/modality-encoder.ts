@@ -1,5 +1,12 @@
 import type { Modality } from "../data/modality-types.js";
-import { embedding, matmul, normalInit, segmentMean, type Tensor } from "../engine/index.js";
+import {
+  embedding,
+  matmul,
+  normalInit,
+  segmentMean,
+  type Tensor,
+  tensor,
+} from "../engine/index.js";
 import type { Rng } from "../util/rng.js";
 import type { HasParams } from "./layers.js";
 
@@ -124,10 +131,9 @@ class DenseEncoder implements ModalityEncoder {
     rng: Rng,
   ) {
     // Features are fixed inputs; only the projection learns. Scale keeps e^m ~ the other modalities.
-    const values = m.values.slice(0, (numItems + 1) * m.dim);
-    this.values = normalInit([numItems + 1, m.dim], 0, rng);
-    this.values.data.set(values);
-    this.values.requiresGrad = false;
+    const values = new Float32Array((numItems + 1) * m.dim);
+    values.set(m.values.subarray(0, values.length));
+    this.values = tensor(values, [numItems + 1, m.dim]);
     this.proj = normalInit(
       [m.dim, dim],
       0.02 / Math.sqrt(rmsOf(values, m.dim) + 1e-12),
