@@ -9,27 +9,28 @@ import { sum } from "./reduce.js";
 export function l2Normalize(x: Tensor, eps = 1e-12): Tensor {
   const cols = x.shape[x.rank - 1]!;
   const rows = x.size / cols;
+  const xd = x.data;
   const y = allocUninit(x.size);
-  const norms = allocUninit(rows);
-  for (let r = 0; r < rows; r++) {
+  const inv = allocUninit(rows);
+  const clamped = new Uint8Array(rows);
+  for (let r = 0, o = 0; r < rows; r++, o += cols) {
     let s = 0;
-    for (let c = 0; c < cols; c++) s += x.data[r * cols + c]! ** 2;
-    const n = Math.max(Math.sqrt(s), eps);
-    norms[r] = n;
-    for (let c = 0; c < cols; c++) y[r * cols + c] = x.data[r * cols + c]! / n;
+    for (let c = o; c < o + cols; c++) s += xd[c]! * xd[c]!;
+    const n = Math.sqrt(s);
+    if (n <= eps) clamped[r] = 1;
+    const k = 1 / Math.max(n, eps);
+    inv[r] = k;
+    for (let c = o; c < o + cols; c++) y[c] = xd[c]! * k;
   }
   return fromOp(y, x.shape, [x], (out) => {
     // dx = (g − y (g·y)) / ‖x‖  (or g/eps where the norm was clamped)
     const g = out.grad!;
     const gx = x.ensureGrad();
-    for (let r = 0; r < rows; r++) {
-      const clamped = norms[r] === eps;
+    for (let r = 0, o = 0; r < rows; r++, o += cols) {
       let dot = 0;
-      if (!clamped) for (let c = 0; c < cols; c++) dot += g[r * cols + c]! * y[r * cols + c]!;
-      for (let c = 0; c < cols; c++) {
-        const i = r * cols + c;
-        gx[i]! += (g[i]! - y[i]! * dot) / norms[r]!;
-      }
+      if (clamped[r] === 0) for (let c = o; c < o + cols; c++) dot += g[c]! * y[c]!;
+      const k = inv[r]!;
+      for (let c = o; c < o + cols; c++) gx[c]! += (g[c]! - y[c]! * dot) * k;
     }
   });
 }
