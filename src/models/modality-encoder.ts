@@ -1,9 +1,9 @@
 import type { Modality } from "../data/modality-types.js";
 import {
   embedding,
+  embeddingBagMean,
   matmul,
   normalInit,
-  segmentMean,
   type Tensor,
   tensor,
 } from "../engine/index.js";
@@ -109,7 +109,7 @@ class TokenSeqEncoder implements ModalityEncoder {
   }
 
   encodeAll(): Tensor {
-    return segmentMean(embedding(this.table, this.ids), this.offsets);
+    return embeddingBagMean(this.table, this.ids, this.offsets);
   }
 
   params(): Tensor[] {

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   add,
@@ -10,6 +11,7 @@ import {
   div,
   dropout,
   embedding,
+  embeddingBagMean,
   exp,
   gelu,
   gruSequence,
@@ -204,6 +206,16 @@ describe("neural-network op gradients", () => {
   });
   test("segment mean with an empty segment", () => {
     gradcheck(([x]) => segmentMean(x!, Int32Array.from([0, 2, 2, 5])), [P([5, 3])]);
+  });
+  test("embedding-bag mean: gradient, and the same values as gather + segment mean", () => {
+    const ids = Int32Array.from([3, 0, 3, 1, 2]);
+    const offsets = Int32Array.from([0, 2, 2, 5]);
+    gradcheck(([t]) => embeddingBagMean(t!, ids, offsets), [P([4, 3])]);
+    const table = P([4, 3]);
+    const fused = embeddingBagMean(table, ids, offsets).data;
+    const plain = segmentMean(embedding(table, ids), offsets).data;
+    for (let i = 0; i < plain.length; i++) assert.ok(Math.abs(fused[i]! - plain[i]!) < 1e-6);
+    assert.throws(() => embeddingBagMean(table, Int32Array.from([4]), Int32Array.from([0, 1])));
   });
   test("L2 normalise, cosine, InfoNCE", () => {
     gradcheck(([a]) => l2Normalize(a!), [P([3, 4])]);

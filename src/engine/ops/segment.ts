@@ -36,3 +36,50 @@ export function segmentMean(x: Tensor, offsets: Int32Array): Tensor {
     }
   });
 }
+
+/**
+ * The mean of each segment's rows of `table`: out[i] = mean(table[ids[t]] for t
+ * in offsets[i] .. offsets[i+1]), [n, D] for offsets of length n + 1. The same as
+ * segmentMean(embedding(table, ids), offsets) without the [T, D] intermediate:
+ * one pass forward, one scatter-add backward. An empty segment gives a zero row.
+ */
+export function embeddingBagMean(table: Tensor, ids: Int32Array, offsets: Int32Array): Tensor {
+  const dim = table.shape[1]!;
+  const rows = table.shape[0]!;
+  const n = offsets.length - 1;
+  if (offsets[n] !== ids.length)
+    throw new Error(`embeddingBagMean: offsets end at ${offsets[n]}, there are ${ids.length} ids`);
+  for (let t = 0; t < ids.length; t++) {
+    const id = ids[t]!;
+    if (id < 0 || id >= rows)
+      throw new Error(`embeddingBagMean: id ${id} at ${t} is outside 0..${rows - 1}`);
+  }
+  const w = table.data;
+  const out = alloc(n * dim);
+  for (let i = 0; i < n; i++) {
+    const a = offsets[i]!;
+    const b = offsets[i + 1]!;
+    if (b <= a) continue;
+    const k = 1 / (b - a);
+    const o = i * dim;
+    for (let t = a; t < b; t++) {
+      const src = ids[t]! * dim;
+      for (let c = 0; c < dim; c++) out[o + c]! += w[src + c]! * k;
+    }
+  }
+  return fromOp(out, [n, dim], [table], (y) => {
+    const g = y.grad!;
+    const gw = table.ensureGrad();
+    for (let i = 0; i < n; i++) {
+      const a = offsets[i]!;
+      const b = offsets[i + 1]!;
+      if (b <= a) continue;
+      const k = 1 / (b - a);
+      const o = i * dim;
+      for (let t = a; t < b; t++) {
+        const dst = ids[t]! * dim;
+        for (let c = 0; c < dim; c++) gw[dst + c]! += g[o + c]! * k;
+      }
+    }
+  });
+}
