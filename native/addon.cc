@@ -310,6 +310,29 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), loss);
 }
 
+// l2Normalize(x, y, inv, rows, cols, eps)
+Napi::Value L2Normalize(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(3), cols = a.i64(4);
+  const float* x = a.f32(0, rows * cols);
+  float* y = a.f32(1, rows * cols);
+  float* inv = a.f32(2, rows);
+  if (a.ok) demure::l2_normalize_forward(x, y, inv, rows, cols, static_cast<float>(a.num(5)));
+  return info.Env().Undefined();
+}
+
+// l2NormalizeBackward(g, y, inv, dx, rows, cols, eps)  (dx accumulates)
+Napi::Value L2NormalizeBackward(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(4), cols = a.i64(5);
+  const float* g = a.f32(0, rows * cols);
+  const float* y = a.f32(1, rows * cols);
+  const float* inv = a.f32(2, rows);
+  float* dx = a.f32(3, rows * cols);
+  if (a.ok) demure::l2_normalize_backward(g, y, inv, dx, rows, cols, static_cast<float>(a.num(6)));
+  return info.Env().Undefined();
+}
+
 // layerNorm(x, gamma, beta, y, mean, rstd, rows, cols, eps)
 Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   Args a{info};
@@ -416,6 +439,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
   exports.Set("softmaxMasked", Napi::Function::New(env, SoftmaxMasked));
   exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropy));
+  exports.Set("l2Normalize", Napi::Function::New(env, L2Normalize));
+  exports.Set("l2NormalizeBackward", Napi::Function::New(env, L2NormalizeBackward));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));
   exports.Set("dropout", Napi::Function::New(env, Dropout));

@@ -51,6 +51,12 @@ void layer_norm_backward(const float* dy, const float* x, const float* gamma, co
                          const float* rstd, float* dx, float* dgamma, float* dbeta, int64_t rows,
                          int64_t cols, bool accumulate_dx);
 
+// Rows scaled to unit L2 norm: y = x * inv, inv[r] = 1 / max(|x_r|, eps).
+void l2_normalize_forward(const float* x, float* y, float* inv, int64_t rows, int64_t cols, float eps);
+// dx += (g - y (g . y)) * inv per row; a clamped row (norm <= eps) gets dx += g * inv.
+void l2_normalize_backward(const float* g, const float* y, const float* inv, float* dx, int64_t rows,
+                           int64_t cols, float eps);
+
 // Inverted dropout with a counter-based generator: mask[i] is 0 or 1/(1-p),
 // y = x * mask, in one pass.
 void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p, uint64_t seed);

@@ -153,6 +153,38 @@ double cross_entropy_rows(const float* logits, const int32_t* targets, float* dl
   return total;
 }
 
+void l2_normalize_forward(const float* x, float* y, float* inv, int64_t rows, int64_t cols,
+                          float eps) {
+  parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      const float* xr = x + r * cols;
+      float* yr = y + r * cols;
+      float s = 0.f;
+      for (int64_t c = 0; c < cols; ++c) s += xr[c] * xr[c];
+      float n = std::sqrt(s);
+      float k = 1.f / (n > eps ? n : eps);
+      inv[r] = k;
+      for (int64_t c = 0; c < cols; ++c) yr[c] = xr[c] * k;
+    }
+  });
+}
+
+void l2_normalize_backward(const float* g, const float* y, const float* inv, float* dx, int64_t rows,
+                           int64_t cols, float eps) {
+  parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      const float* gr = g + r * cols;
+      const float* yr = y + r * cols;
+      float* out = dx + r * cols;
+      float k = inv[r];
+      float dot = 0.f;
+      if (k < 1.f / eps)
+        for (int64_t c = 0; c < cols; ++c) dot += gr[c] * yr[c];
+      for (int64_t c = 0; c < cols; ++c) out[c] += (gr[c] - yr[c] * dot) * k;
+    }
+  });
+}
+
 void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y, float* mean,
                         float* rstd, int64_t rows, int64_t cols, float eps) {
   parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {

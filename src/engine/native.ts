@@ -114,6 +114,25 @@ export interface NativeKernels {
     cols: number,
     gradScale: number,
   ): number;
+  /** y = x / max(‖x_r‖, eps) per row; inv[r] = 1 / max(‖x_r‖, eps). */
+  l2Normalize(
+    x: Float32Array,
+    y: Float32Array,
+    inv: Float32Array,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  /** dx += (g − y (g·y)) · inv per row (g · inv where the norm was clamped). */
+  l2NormalizeBackward(
+    g: Float32Array,
+    y: Float32Array,
+    inv: Float32Array,
+    dx: Float32Array,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
   layerNorm(
     x: Float32Array,
     gamma: Float32Array,

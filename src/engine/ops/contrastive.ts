@@ -1,3 +1,4 @@
+import { native } from "../native.js";
 import { allocUninit } from "../pool.js";
 import { fromOp, type Tensor } from "../tensor.js";
 import { mul, scale } from "./elementwise.js";
@@ -9,29 +10,12 @@ import { sum } from "./reduce.js";
 export function l2Normalize(x: Tensor, eps = 1e-12): Tensor {
   const cols = x.shape[x.rank - 1]!;
   const rows = x.size / cols;
-  const xd = x.data;
   const y = allocUninit(x.size);
   const inv = allocUninit(rows);
-  const clamped = new Uint8Array(rows);
-  for (let r = 0, o = 0; r < rows; r++, o += cols) {
-    let s = 0;
-    for (let c = o; c < o + cols; c++) s += xd[c]! * xd[c]!;
-    const n = Math.sqrt(s);
-    if (n <= eps) clamped[r] = 1;
-    const k = 1 / Math.max(n, eps);
-    inv[r] = k;
-    for (let c = o; c < o + cols; c++) y[c] = xd[c]! * k;
-  }
+  native.l2Normalize(x.data, y, inv, rows, cols, eps);
   return fromOp(y, x.shape, [x], (out) => {
     // dx = (g − y (g·y)) / ‖x‖  (or g/eps where the norm was clamped)
-    const g = out.grad!;
-    const gx = x.ensureGrad();
-    for (let r = 0, o = 0; r < rows; r++, o += cols) {
-      let dot = 0;
-      if (clamped[r] === 0) for (let c = o; c < o + cols; c++) dot += g[c]! * y[c]!;
-      const k = inv[r]!;
-      for (let c = o; c < o + cols; c++) gx[c]! += (g[c]! - y[c]! * dot) * k;
-    }
+    native.l2NormalizeBackward(out.grad!, y, inv, x.ensureGrad(), rows, cols, eps);
   });
 }
 
