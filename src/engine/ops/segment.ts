@@ -56,30 +56,29 @@ export function embeddingBagMean(table: Tensor, ids: Int32Array, offsets: Int32A
   }
   const w = table.data;
   const out = alloc(n * dim);
-  for (let i = 0; i < n; i++) {
-    const a = offsets[i]!;
-    const b = offsets[i + 1]!;
-    if (b <= a) continue;
-    const k = 1 / (b - a);
-    const o = i * dim;
-    for (let t = a; t < b; t++) {
-      const src = ids[t]! * dim;
-      for (let c = 0; c < dim; c++) out[o + c]! += w[src + c]! * k;
-    }
-  }
+  eachBagMember(ids, offsets, dim, (o, src, k) => {
+    for (let c = 0; c < dim; c++) out[o + c]! += w[src + c]! * k;
+  });
   return fromOp(out, [n, dim], [table], (y) => {
     const g = y.grad!;
     const gw = table.ensureGrad();
-    for (let i = 0; i < n; i++) {
-      const a = offsets[i]!;
-      const b = offsets[i + 1]!;
-      if (b <= a) continue;
-      const k = 1 / (b - a);
-      const o = i * dim;
-      for (let t = a; t < b; t++) {
-        const dst = ids[t]! * dim;
-        for (let c = 0; c < dim; c++) gw[dst + c]! += g[o + c]! * k;
-      }
-    }
+    eachBagMember(ids, offsets, dim, (o, dst, k) => {
+      for (let c = 0; c < dim; c++) gw[dst + c]! += g[o + c]! * k;
+    });
   });
+}
+
+/** visit(output row offset, table row offset, 1 / segment length) for every id of every non-empty segment. */
+function eachBagMember(
+  ids: Int32Array,
+  offsets: Int32Array,
+  dim: number,
+  visit: (out: number, row: number, k: number) => void,
+): void {
+  for (let i = 0; i + 1 < offsets.length; i++) {
+    const a = offsets[i]!;
+    const b = offsets[i + 1]!;
+    const k = 1 / (b - a);
+    for (let t = a; t < b; t++) visit(i * dim, ids[t]! * dim, k);
+  }
 }
