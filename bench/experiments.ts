@@ -23,6 +23,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../src/util/atomic-write.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -92,19 +93,54 @@ function grid(): Row[] {
   return rows;
 }
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+const usage = `usage: node dist/bench/experiments.js [--only GROUP[,GROUP]] [--models M[,M]]
+       [--variants V[,V]] [--seeds 1,2,3] [--jobs J] [--epochs N] [--dry-run] [--table-only]`;
+
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        seeds: { type: "string", default: "1,2,3" },
+        only: { type: "string" },
+        models: { type: "string" },
+        variants: { type: "string" },
+        epochs: { type: "string" },
+        jobs: { type: "string", default: "1" },
+        "dry-run": { type: "boolean", default: false },
+        "table-only": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    process.stderr.write(`experiments: ${(error as Error).message}\n${usage}\n`);
+    process.exit(2);
+  }
 }
 
-const seeds = (flag("--seeds") ?? "1,2,3").split(",").map(Number);
-const only = flag("--only")?.split(",");
-const models = flag("--models")?.split(",");
-const variants = flag("--variants")?.split(",");
-const epochs = flag("--epochs");
-const jobs = Math.max(1, Number(flag("--jobs") ?? "1"));
-const dryRun = process.argv.includes("--dry-run");
-const tableOnly = process.argv.includes("--table-only");
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`experiments: --${name} expects a positive integer, got "${text}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const flags = parseFlags();
+if (flags.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+const seeds = flags.seeds.split(",").map((s) => positiveInt("seeds", s));
+const only = flags.only?.split(",");
+const models = flags.models?.split(",");
+const variants = flags.variants?.split(",");
+const epochs = flags.epochs === undefined ? undefined : String(positiveInt("epochs", flags.epochs));
+const jobs = positiveInt("jobs", flags.jobs);
+const dryRun = flags["dry-run"];
+const tableOnly = flags["table-only"];
 const threads = Math.max(1, Math.floor(availableParallelism() / jobs));
 
 type Result = Record<string, unknown> & { test: Record<string, number> };
