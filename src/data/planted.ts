@@ -78,6 +78,11 @@ export interface PlantedData {
   sequences: Int32Array[];
   /** 1 where modality m is a POI of user u, at `u * M + m`. */
   isPoi: Uint8Array;
+  /**
+   * Each user's POI modalities (ascending) and, per POI modality, the
+   * preferred clusters: the hidden profile an oracle ranker may use.
+   */
+  profiles: { modalities: number[]; preferred: number[][] }[];
 }
 
 /** Column name of modality m in the item file and the `.poi` file (`m0`, `m1`, ...). */
@@ -191,6 +196,7 @@ export function generatePlanted(options: PlantedOptions = {}): PlantedData {
   const matcher = new Matcher(itemClusters, M, K);
   const isPoi = new Uint8Array(o.users * M);
   const sequences: Int32Array[] = [];
+  const profiles: PlantedData["profiles"] = [];
   for (let u = 0; u < o.users; u++) {
     const rng = userRoot.fork(); // one stream per user
     const nPoi = Math.min(M, o.poiPerUser ?? 1 + rng.int(2));
@@ -199,6 +205,7 @@ export function generatePlanted(options: PlantedOptions = {}): PlantedData {
     const preferred = mods.map(() =>
       pick(rng, K, Math.min(K, o.preferredClusters ?? 1 + rng.int(2))),
     );
+    profiles.push({ modalities: mods, preferred });
     const current = preferred.map((p) => p[rng.int(p.length)]);
     const [lo, hi] = o.seqLength;
     const seq = new Int32Array(lo + rng.int(hi - lo + 1));
@@ -226,6 +233,7 @@ export function generatePlanted(options: PlantedOptions = {}): PlantedData {
     itemTokens,
     sequences,
     isPoi,
+    profiles,
   };
 }
 

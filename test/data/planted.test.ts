@@ -165,6 +165,27 @@ describe("planted generator: the POI signal is recoverable", () => {
     assert.ok(outPoi < 0.25, `non-POI sharing ${outPoi}`);
   });
 
+  it("exposes each user's hidden profile, consistent with the POI labels and the items drawn", () => {
+    d.profiles.forEach((profile, u) => {
+      const labelled = [...Array(M).keys()].filter((m) => d.isPoi[u * M + m] === 1);
+      assert.deepEqual(profile.modalities, labelled);
+      assert.equal(profile.preferred.length, labelled.length);
+      for (const p of profile.preferred) assert.ok(p.length === 1 || p.length === 2);
+    });
+    // Outside the 10 % noise draws, every item sits in a preferred cluster of each POI modality.
+    let inPreferred = 0;
+    let total = 0;
+    d.sequences.forEach((seq, u) => {
+      const { modalities, preferred } = d.profiles[u]!;
+      for (const item of seq) {
+        total++;
+        if (modalities.every((m, k) => preferred[k]!.includes(d.itemClusters[item * M + m]!)))
+          inPreferred++;
+      }
+    });
+    assert.ok(inPreferred / total > 0.88, `share in preferred clusters ${inPreferred / total}`);
+  });
+
   it("every user has at least 5 interactions", () => {
     assert.ok(d.sequences.every((s) => s.length >= 5));
   });
