@@ -64,10 +64,7 @@ type State = number[];
 
 /** Every combination of preferred clusters, one per POI modality. */
 function states(preferred: number[][]): State[] {
-  return preferred.reduce<State[]>(
-    (acc, p) => acc.flatMap((s) => p.map((c) => [...s, c])),
-    [[]],
-  );
+  return preferred.reduce<State[]>((acc, p) => acc.flatMap((s) => p.map((c) => [...s, c])), [[]]);
 }
 
 /** P(state b at t + 1 | state a at t): each modality switches on its own. */
@@ -113,7 +110,7 @@ function predictive(data: PlantedData, u: number): Float64Array {
     if (t > 0) alpha = step(alpha);
     let z = 0;
     for (let j = 0; j < all.length; j++) {
-      alpha[j] = alpha[j]! * emit[j]![seq[t]!]!;
+      alpha[j] = alpha[j]! * emit[j][seq[t]]!;
       z += alpha[j]!;
     }
     for (let j = 0; j < all.length; j++) alpha[j] = alpha[j]! / z;
@@ -121,7 +118,7 @@ function predictive(data: PlantedData, u: number): Float64Array {
   const beta = step(alpha);
   const p = new Float64Array(data.numItems + 1);
   for (let j = 0; j < all.length; j++) {
-    for (let i = 1; i <= data.numItems; i++) p[i] = p[i]! + beta[j]! * emit[j]![i]!;
+    for (let i = 1; i <= data.numItems; i++) p[i] = p[i]! + beta[j]! * emit[j][i]!;
   }
   return p;
 }
