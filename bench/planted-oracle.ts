@@ -24,6 +24,7 @@ import { parseArgs } from "node:util";
 import { generatePlanted, type PlantedData } from "../src/data/planted.js";
 import { evaluateFullRanking } from "../src/eval/ranking.js";
 import { Rng } from "../src/util/rng.js";
+import { emissionProb, forward, MatchCounts, stepProfile } from "./planted-hmm.js";
 
 const usage =
   "usage: node dist/bench/planted-oracle.js [--users N] [--items N] [--modalities M] [--clusters K] [--confounding P] [--seed S] [--tie-seeds R]";
@@ -59,66 +60,17 @@ function num(name: string, text: string | undefined): number | undefined {
   return v;
 }
 
-/** One hidden state: the current cluster of each POI modality. */
-type State = number[];
-
-/** Every combination of preferred clusters, one per POI modality. */
-function states(preferred: number[][]): State[] {
-  return preferred.reduce<State[]>((acc, p) => acc.flatMap((s) => p.map((c) => [...s, c])), [[]]);
-}
-
-/** P(state b at t + 1 | state a at t): each modality switches on its own. */
-function transition(a: State, b: State, preferred: number[][], switchProb: number): number {
-  let p = 1;
-  for (let k = 0; k < a.length; k++) {
-    const n = preferred[k]!.length;
-    if (n === 1) continue;
-    p *= a[k] === b[k] ? 1 - switchProb : switchProb / (n - 1);
-  }
-  return p;
-}
-
-/** P(next = i | state) for every item (index 0 unused). */
-function emission(data: PlantedData, mods: number[], s: State): Float64Array {
-  const { numItems: N, numModalities: M, itemClusters } = data;
-  const noise = data.options.noise;
-  const match: number[] = [];
-  for (let i = 1; i <= N; i++) {
-    if (mods.every((m, k) => itemClusters[i * M + m] === s[k])) match.push(i);
-  }
-  // With no matching item the generator relaxes constraints; that is rare
-  // (under 1e-3 of the states at default settings), so it is scored as uniform.
-  const e = new Float64Array(N + 1).fill(match.length === 0 ? 1 / N : noise / N);
-  for (const i of match) e[i] = e[i]! + (1 - noise) / match.length;
-  e[0] = 0;
-  return e;
-}
-
-/** P(next item | all but the last item), per user: the forward algorithm. */
-function predictive(data: PlantedData, u: number): Float64Array {
+/** P(next item | all but the last item), per user. */
+function predictive(data: PlantedData, counts: MatchCounts, u: number): Float64Array {
   const { modalities: mods, preferred } = data.profiles[u]!;
   const seq = data.sequences[u]!;
-  const all = states(preferred);
-  const emit = all.map((s) => emission(data, mods, s));
-  const sw = data.options.switchProb;
-  const step = (alpha: Float64Array): Float64Array =>
-    Float64Array.from(all, (b) =>
-      all.reduce((acc, a, j) => acc + alpha[j]! * transition(a, b, preferred, sw), 0),
-    );
-  let alpha: Float64Array = new Float64Array(all.length).fill(1 / all.length);
-  for (let t = 0; t < seq.length - 1; t++) {
-    if (t > 0) alpha = step(alpha);
-    let z = 0;
-    for (let j = 0; j < all.length; j++) {
-      alpha[j] = alpha[j]! * emit[j][seq[t]]!;
-      z += alpha[j]!;
-    }
-    for (let j = 0; j < all.length; j++) alpha[j] = alpha[j]! / z;
-  }
-  const beta = step(alpha);
+  const { all, alpha } = forward(data, counts, mods, preferred, seq.subarray(0, -1));
+  const beta = stepProfile(data, alpha, all, preferred);
   const p = new Float64Array(data.numItems + 1);
   for (let j = 0; j < all.length; j++) {
-    for (let i = 1; i <= data.numItems; i++) p[i] = p[i]! + beta[j]! * emit[j][i]!;
+    for (let i = 1; i <= data.numItems; i++) {
+      p[i] = p[i]! + beta[j]! * emissionProb(data, counts, i, mods, all[j]!);
+    }
   }
   return p;
 }
@@ -133,7 +85,8 @@ const data = generatePlanted({
   seed: num("seed", f.seed),
 });
 const N = data.numItems;
-const probs = data.sequences.map((_, u) => predictive(data, u));
+const counts = new MatchCounts(data);
+const probs = data.sequences.map((_, u) => predictive(data, counts, u));
 const users = Int32Array.from(data.sequences, (_, u) => u);
 const targets = Int32Array.from(data.sequences, (s) => s[s.length - 1]!);
 const tieSeeds = num("tie-seeds", f["tie-seeds"]) ?? 5;

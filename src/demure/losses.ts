@@ -19,31 +19,55 @@ import type { PoiOutput } from "./poi-estimator.js";
  * DEMURE.md 3a, first half: for each modality m, InfoNCE between the user's
  * history summary s_u^m and the target item's e_t^m, the other targets in the
  * batch as negatives. Returns the mean loss (it trains the summaries and the
- * modality encoders) and every per-user, per-modality loss l_u^m [B×M] (no
- * gradient: they become pseudo-labels).
+ * modality encoders) and, without gradient (they become pseudo-labels):
+ *
+ * - `perRow` [B×M]: every per-user, per-modality loss l_u^m (how well m alone
+ *   predicts the next item: the spec's "marginal" criterion);
+ * - `conditional` [B×M]: l_u^all − l_u^−m, where l^all is the InfoNCE of the
+ *   product of the M experts (logits summed over modalities) and l^−m the same
+ *   without m. Lower = m adds more given the others. A non-POI modality that
+ *   merely copies a POI one predicts well alone but adds nothing beside it, so
+ *   this criterion can explain it away where the marginal one cannot.
  */
 export function modalityDiscrimination(
   summaries: Tensor[],
   positives: Tensor[],
   tau: number,
-): { loss: Tensor; perRow: Float32Array } {
+): { loss: Tensor; perRow: Float32Array; conditional: Float32Array } {
   const M = summaries.length;
   const b = summaries[0].shape[0]!;
   const perRow = new Float32Array(b * M);
   const diag = Int32Array.from({ length: b }, (_, i) => i);
+  const joint = new Float32Array(b * b);
+  const perModality: Float32Array[] = [];
   let total: Tensor | null = null;
   summaries.forEach((s, m) => {
     const logits = scale(
       matmul(l2Normalize(s), l2Normalize(positives[m]!), { transB: true }),
       1 / tau,
     );
-    rowLosses(logits.data, b, (u, l) => {
+    const data = logits.data as Float32Array;
+    perModality.push(data);
+    for (let k = 0; k < b * b; k++) joint[k] = joint[k]! + data[k]!;
+    rowLosses(data, b, (u, l) => {
       perRow[u * M + m] = l;
     });
     const lm = crossEntropy(logits, diag);
     total = total === null ? lm : add(total, lm);
   });
-  return { loss: scale(total!, 1 / M), perRow };
+  const conditional = new Float32Array(b * M);
+  const all = new Float32Array(b);
+  rowLosses(joint, b, (u, l) => {
+    all[u] = l;
+  });
+  const without = new Float32Array(b * b);
+  perModality.forEach((data, m) => {
+    for (let k = 0; k < b * b; k++) without[k] = joint[k]! - data[k]!;
+    rowLosses(without, b, (u, l) => {
+      conditional[u * M + m] = all[u]! - l;
+    });
+  });
+  return { loss: scale(total!, 1 / M), perRow, conditional };
 }
 
 /** Per-row cross-entropy against the diagonal of a [B, B] logit matrix (plain numbers, no graph). */

@@ -39,6 +39,11 @@ export interface DemureConfig {
   recLossTrainsPoi: boolean;
   /** The optional modality-drop augmentation view (part of L_cl). */
   augment: boolean;
+  /**
+   * What the pseudo-labels rank: "marginal" (DEMURE.md: how well m alone
+   * predicts the next item) or "conditional" (how much m adds beside the others).
+   */
+  pseudoLabel: "marginal" | "conditional";
   /** Expected fraction of a user's modalities the augmentation drops. */
   augmentRate: number;
 }
@@ -196,7 +201,8 @@ export class DemureRecommender implements Recommender {
     const targetViews = p.views.map((v) => embedding(v, batch.targets));
     if (this.cfg.poiLoss && this.cfg.lambdaPoi > 0) {
       const disc = modalityDiscrimination(p.poi.summaries, targetViews, this.cfg.tauCl);
-      const kl = pseudoLabelKl(disc.perRow, p.poi, this.cfg.tauY);
+      const criterion = this.cfg.pseudoLabel === "conditional" ? disc.conditional : disc.perRow;
+      const kl = pseudoLabelKl(criterion, p.poi, this.cfg.tauY);
       loss = add(loss, scale(add(disc.loss, kl), this.cfg.lambdaPoi));
     }
     if (this.cfg.cl && this.cfg.lambdaCl > 0) {

@@ -55,6 +55,11 @@ const demure = z
     recLossTrainsPoi: z.boolean().default(false),
     /** The optional modality-drop augmentation view. */
     augment: z.boolean().default(false),
+    /**
+     * Pseudo-label criterion: "marginal" (DEMURE.md 3a: l_u^m, m alone) or
+     * "conditional" (what m adds beside the other modalities; docs/results.md).
+     */
+    pseudoLabel: z.enum(["marginal", "conditional"]).default("marginal"),
     /** Expected fraction of a user's modalities the augmentation view drops. */
     augmentRate: z.number().min(0).max(1).default(0.3),
     /** Random item pairs sampled per modality for the coherence baseline. */

@@ -8,10 +8,10 @@ import { loadDataset } from "../../src/data/dataset.js";
 import { generatePlanted, writePlanted } from "../../src/data/planted.js";
 import { leaveOneOut } from "../../src/data/split.js";
 import { explainUser } from "../../src/demure/explain.js";
-import { pseudoLabels } from "../../src/demure/losses.js";
+import { modalityDiscrimination, pseudoLabels } from "../../src/demure/losses.js";
 import { PoiEstimator } from "../../src/demure/poi-estimator.js";
 import { DemureRecommender } from "../../src/demure/recommender.js";
-import { sum } from "../../src/engine/index.js";
+import { sum, tensor } from "../../src/engine/index.js";
 import { resolveConfig } from "../../src/train/config.js";
 import { buildModel } from "../../src/train/model.js";
 import { loadRun } from "../../src/train/run.js";
@@ -64,6 +64,50 @@ describe("pseudo-labels", () => {
     // Hotter temperature: softer labels, same order.
     const soft = pseudoLabels(perRow, 2, 3, 5);
     assert.ok(soft[1]! < y[1]! && soft[1]! > soft[0]! && soft[1]! > soft[2]!);
+  });
+
+  test("conditional criterion: what each modality adds beside the others, from the same logits", () => {
+    // Three users (rows = targets). Modality 0 points each user at his own
+    // target, modality 1 is the same for every item (uninformative), modality
+    // 2 points each user at the next user's target (misleading).
+    const b = 3;
+    const onehot = (k: number) => Array.from({ length: b }, (_, j) => (j === k ? 1 : 0.01));
+    const summaries = [
+      tensor(Float32Array.from([0, 1, 2].flatMap(onehot)), [b, b]),
+      tensor(new Float32Array(b * b).fill(1), [b, b]),
+      tensor(Float32Array.from([1, 2, 0].flatMap(onehot)), [b, b]),
+    ];
+    const positives = [0, 1, 2].map(() =>
+      tensor(Float32Array.from([0, 1, 2].flatMap(onehot)), [b, b]),
+    );
+    positives[1] = tensor(new Float32Array(b * b).fill(1), [b, b]);
+    const tau = 0.5;
+    const { perRow, conditional } = modalityDiscrimination(summaries, positives, tau);
+    // Hand computation: logits_m(u, j) = cos(s_u^m, e_j^m) / tau; InfoNCE per row.
+    const cos = (x: number[], y: number[]) =>
+      x.reduce((a, v, k) => a + v * y[k]!, 0) / Math.hypot(...x) / Math.hypot(...y);
+    const rows = (t: ReturnType<typeof tensor>) =>
+      [0, 1, 2].map((u) => Array.from(t.data.subarray(u * b, u * b + b)));
+    const logits = summaries.map((s, m) =>
+      rows(s).map((su) => rows(positives[m]!).map((ej) => cos(su, ej) / tau)),
+    );
+    const ce = (row: number[], u: number) =>
+      Math.log(row.reduce((a, v) => a + Math.exp(v), 0)) - row[u]!;
+    const joint = (skip: number) =>
+      [0, 1, 2].map((u) =>
+        [0, 1, 2].map((j) => logits.reduce((a, l, m) => a + (m === skip ? 0 : l[u][j]!), 0)),
+      );
+    for (let u = 0; u < b; u++) {
+      for (let m = 0; m < 3; m++) {
+        assert.ok(Math.abs(perRow[u * 3 + m]! - ce(logits[m][u]!, u)) < 1e-4);
+        const expected = ce(joint(-1)[u]!, u) - ce(joint(m)[u]!, u);
+        assert.ok(Math.abs(conditional[u * 3 + m]! - expected) < 1e-4, `u ${u} m ${m}`);
+      }
+      // Predictive adds (negative), uninformative adds nothing, misleading hurts.
+      assert.ok(conditional[u * 3]! < -0.1);
+      assert.ok(Math.abs(conditional[u * 3 + 1]!) < 1e-5);
+      assert.ok(conditional[u * 3 + 2]! > 0.1);
+    }
   });
 });
 

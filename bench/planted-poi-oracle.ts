@@ -1,0 +1,275 @@
+/**
+ * How well can anyone tell a user's POI modalities from his behaviour? The
+ * Bayes posterior of the POI on planted data, and its POI-AUC beside the
+ * coherence heuristic's: the ceiling for a learned POI estimator.
+ *
+ *   node dist/bench/planted-poi-oracle.js [--users N] [--items N] [--modalities M]
+ *        [--clusters K] [--confounding P] [--seed S]
+ *
+ * The oracle knows the generator and every item's latent clusters (a model
+ * sees only noisy tokens), but not the user's profile: it weighs every
+ * possible profile (1 or 2 POI modalities, 1 or 2 preferred clusters each,
+ * with the generator's prior) by the likelihood of the user's items (all but
+ * the test item; forward algorithm over the switching clusters), and reports
+ * P(m is a POI | items) per user and modality. Its POI-AUC (same measure as
+ * training reports) is what the data can say about the POI; when the
+ * heuristic is close to it, no estimator can beat the heuristic by much.
+ * Prints one JSON line.
+ */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadDataset } from "../src/data/dataset.js";
+import { generatePlanted, type PlantedData, writePlanted } from "../src/data/planted.js";
+import { coherenceWeights, readPoiLabels } from "../src/demure/poi-report.js";
+import { meanPoiAuc } from "../src/eval/poi-auc.js";
+
+const usage =
+  "usage: node dist/bench/planted-poi-oracle.js [--users N] [--items N] [--modalities M] [--clusters K] [--confounding P] [--seed S]";
+
+function flags() {
+  try {
+    return parseArgs({
+      options: {
+        users: { type: "string" },
+        items: { type: "string" },
+        modalities: { type: "string" },
+        clusters: { type: "string" },
+        confounding: { type: "string" },
+        seed: { type: "string", default: "0" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    console.error(`planted-poi-oracle: ${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+function num(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!Number.isFinite(v)) {
+    console.error(`planted-poi-oracle: --${name} expects a number, got "${text}"`);
+    process.exit(2);
+  }
+  return v;
+}
+
+/** Every preferred-cluster set the generator can draw (1 or 2 of K) with its prior. */
+function clusterSets(K: number): { set: number[]; prior: number }[] {
+  const out: { set: number[]; prior: number }[] = [];
+  for (let a = 0; a < K; a++) out.push({ set: [a], prior: K > 1 ? 0.5 / K : 1 });
+  for (let a = 0; a < K; a++)
+    for (let b = a + 1; b < K; b++) out.push({ set: [a, b], prior: 0.5 / ((K * (K - 1)) / 2) });
+  return out;
+}
+
+/**
+ * Likelihood of a user's items under one profile: POI modalities `mods`, with
+ * preferred sets `sets`. `clusterOf[k][t]` is item t's latent cluster in
+ * mods[k]; `count(state)` is the number of items matching a state.
+ */
+function likelihood(
+  data: PlantedData,
+  clusterOf: Int32Array[],
+  sets: number[][],
+  count: (state: number[]) => number,
+): number {
+  const { noise, switchProb } = data.options;
+  const N = data.numItems;
+  const all = sets.reduce<number[][]>(
+    (acc, p) => acc.flatMap((s) => p.map((c) => [...s, c])),
+    [[]],
+  );
+  const S = all.length;
+  const T = new Float64Array(S * S);
+  for (let a = 0; a < S; a++) {
+    for (let b = 0; b < S; b++) {
+      let p = 1;
+      for (let k = 0; k < sets.length; k++) {
+        const n = sets[k]!.length;
+        if (n > 1) p *= all[a]![k] === all[b]![k] ? 1 - switchProb : switchProb / (n - 1);
+      }
+      T[a * S + b] = p;
+    }
+  }
+  const hit = all.map((s) => {
+    const n = count(s);
+    return n === 0 ? 0 : (1 - noise) / n;
+  });
+  const base = all.map((s) => (count(s) === 0 ? 1 / N : noise / N));
+  const steps = clusterOf[0]!.length;
+  let alpha = new Float64Array(S).fill(1 / S);
+  let next = new Float64Array(S);
+  let logLik = 0;
+  for (let t = 0; t < steps; t++) {
+    if (t > 0) {
+      next.fill(0);
+      for (let a = 0; a < S; a++) for (let b = 0; b < S; b++) next[b]! += alpha[a]! * T[a * S + b]!;
+      [alpha, next] = [next, alpha];
+    }
+    let z = 0;
+    for (let j = 0; j < S; j++) {
+      const s = all[j]!;
+      let match = true;
+      for (let k = 0; k < s.length; k++) if (clusterOf[k]![t] !== s[k]) match = false;
+      alpha[j] = alpha[j]! * (base[j]! + (match ? hit[j]! : 0));
+      z += alpha[j]!;
+    }
+    for (let j = 0; j < S; j++) alpha[j] = alpha[j]! / z;
+    logLik += Math.log(z);
+  }
+  return logLik;
+}
+
+const f = flags();
+const data = generatePlanted({
+  users: num("users", f.users),
+  items: num("items", f.items),
+  modalities: num("modalities", f.modalities),
+  clustersPerModality: num("clusters", f.clusters),
+  confounding: num("confounding", f.confounding),
+  seed: num("seed", f.seed),
+});
+const M = data.numModalities;
+const K = data.numClusters;
+const N = data.numItems;
+const sets = clusterSets(K);
+
+// Items per state, for one and two POI modalities.
+const countCache = new Map<string, number>();
+function count(mods: number[], s: number[]): number {
+  const key = `${mods}|${s}`;
+  let n = countCache.get(key);
+  if (n === undefined) {
+    n = 0;
+    for (let i = 1; i <= N; i++) {
+      if (mods.every((m, k) => data.itemClusters[i * M + m] === s[k])) n++;
+    }
+    countCache.set(key, n);
+  }
+  return n;
+}
+
+/** POI modality sets the generator can draw, with their prior. */
+const hypotheses: { mods: number[]; prior: number }[] = [];
+const pairs = (M * (M - 1)) / 2;
+for (let a = 0; a < M; a++) hypotheses.push({ mods: [a], prior: M > 1 ? 0.5 / M : 1 });
+for (let a = 0; a < M; a++)
+  for (let b = a + 1; b < M; b++) hypotheses.push({ mods: [a, b], prior: 0.5 / pairs });
+
+const posterior = new Float64Array(data.numUsers * M);
+data.sequences.forEach((seq, u) => {
+  const items = seq.subarray(0, -1);
+  const clusters = (m: number) => Int32Array.from(items, (i) => data.itemClusters[i * M + m]!);
+  // log P(items, mods) per hypothesis, summing over the preferred sets.
+  const logJoint = hypotheses.map(({ mods, prior }) => {
+    const clusterOf = mods.map(clusters);
+    const cnt = (s: number[]) => count(mods, s);
+    const terms: number[] = [];
+    const combos =
+      mods.length === 1
+        ? sets.map((a) => ({ sets: [a.set], prior: a.prior }))
+        : sets.flatMap((a) =>
+            sets.map((b) => ({ sets: [a.set, b.set], prior: a.prior * b.prior })),
+          );
+    for (const c of combos)
+      terms.push(Math.log(c.prior) + likelihood(data, clusterOf, c.sets, cnt));
+    const top = Math.max(...terms);
+    return Math.log(prior) + top + Math.log(terms.reduce((acc, x) => acc + Math.exp(x - top), 0));
+  });
+  const top = Math.max(...logJoint);
+  const w = logJoint.map((x) => Math.exp(x - top));
+  const z = w.reduce((a, b) => a + b, 0);
+  hypotheses.forEach((h, j) => {
+    for (const m of h.mods) posterior[u * M + m] = posterior[u * M + m]! + w[j]! / z;
+  });
+});
+
+/** Mean POI-AUC over the users with `k` POI modalities (all users when k is null). */
+function auc(weights: Float64Array, isPoi: ArrayLike<number>, k: number | null): number {
+  const keep = [...Array(data.numUsers).keys()].filter((u) => {
+    let n = 0;
+    for (let m = 0; m < M; m++) n += isPoi[u * M + m]!;
+    return k === null || n === k;
+  });
+  const pick = (x: ArrayLike<number>) =>
+    Float64Array.from(
+      { length: keep.length * M },
+      (_, j) => x[keep[Math.floor(j / M)] * M + (j % M)]!,
+    );
+  return meanPoiAuc(
+    { data: pick(weights), rows: keep.length, cols: M },
+    { data: pick(isPoi), rows: keep.length, cols: M },
+  ).auc;
+}
+
+// The coherence heuristic, exactly as training reports it: through the atomic files.
+const dir = mkdtempSync(join(tmpdir(), "demure-poi-oracle-"));
+let heuristic: Float64Array;
+let heuristicLabels: ArrayLike<number>;
+try {
+  writePlanted(join(dir, "planted"), "planted", data);
+  const ds = await loadDataset(join(dir, "planted"));
+  const labels = await readPoiLabels(ds);
+  if (labels === null) throw new Error("the planted data lost its .poi file");
+  heuristic = Float64Array.from(coherenceWeights(ds, labels).data);
+  heuristicLabels = labels.labels.data;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+/**
+ * Per-modality statistics of the user's history tokens (what a model sees),
+ * each on its own: how concentrated the history is in m. None can explain
+ * away one modality by another.
+ */
+function marginalStatistics(): Record<string, Float64Array> {
+  const U = data.numUsers;
+  const out = {
+    token_agreement: new Float64Array(U * M),
+    neg_entropy: new Float64Array(U * M),
+    consecutive_agreement: new Float64Array(U * M),
+  };
+  data.sequences.forEach((seq, u) => {
+    const items = seq.subarray(0, -1);
+    const n = items.length;
+    for (let m = 0; m < M; m++) {
+      const tokens = Array.from(items, (i) => data.itemTokens[i * M + m]!);
+      const counts = new Array<number>(K).fill(0);
+      for (const t of tokens) counts[t]!++;
+      let pairs = 0;
+      let entropy = 0;
+      for (const c of counts) {
+        pairs += c * (c - 1);
+        if (c > 0) entropy -= (c / n) * Math.log(c / n);
+      }
+      let consecutive = 0;
+      for (let t = 1; t < n; t++) if (tokens[t] === tokens[t - 1]) consecutive++;
+      out.token_agreement[u * M + m] = pairs / (n * (n - 1));
+      out.neg_entropy[u * M + m] = -entropy;
+      out.consecutive_agreement[u * M + m] = consecutive / (n - 1);
+    }
+  });
+  return out;
+}
+
+const split = (w: Float64Array, y: ArrayLike<number>) => ({
+  all: auc(w, y, null),
+  one_poi: auc(w, y, 1),
+  two_poi: auc(w, y, 2),
+});
+console.log(
+  JSON.stringify({
+    data: data.options,
+    users: data.numUsers,
+    bayes_poi_auc: split(posterior, data.isPoi),
+    coherence_poi_auc: split(heuristic, heuristicLabels),
+    marginal_poi_auc: Object.fromEntries(
+      Object.entries(marginalStatistics()).map(([k, w]) => [k, split(w, data.isPoi)]),
+    ),
+  }),
+);
