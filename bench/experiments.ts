@@ -256,6 +256,54 @@ function published(group: string, model: string): Record<string, number> | null 
   return forData?.[name] ?? null;
 }
 
+/** The finished runs of a row, one result per seed that has one. */
+function resultsOf(row: Row): Result[] {
+  return seeds
+    .map((s) => readResult(runDir(row, s), row, s))
+    .filter((r): r is Result => r !== null);
+}
+
+/**
+ * The README's summary: test NDCG@10 on the real datasets, ID / MM / Demure
+ * side by side (rows with fewer seeds than asked say how many finished).
+ */
+function summary(rows: Row[]): string {
+  const out = ["| data | model | ID | MM | Demure |", "|---|---|---|---|---|"];
+  for (const group of ["ml-100k", "beauty", "scientific"]) {
+    for (const model of ["sasrec", "gru4rec"]) {
+      const cell = (variant: string) => {
+        const row = rows.find(
+          (r) => r.group === group && r.model === model && r.variant === variant,
+        );
+        if (row === undefined) return "–";
+        const ndcg = resultsOf(row)
+          .map((x) => x.test["ndcg@10"])
+          .filter((v): v is number => v !== undefined);
+        const partial =
+          ndcg.length > 0 && ndcg.length < seeds.length
+            ? ` (${ndcg.length} of ${seeds.length} seeds)`
+            : "";
+        return `${meanStd(ndcg)}${partial}`;
+      };
+      const name = model === "sasrec" ? "SASRec" : "GRU4Rec";
+      out.push(`| ${group} | ${name} | ${cell("id")} | ${cell("mm")} | ${cell("demure")} |`);
+    }
+  }
+  return out.join("\n");
+}
+
+/** Replace the text between `<!-- NAME:start -->` and `<!-- NAME:end -->` of a page. */
+function writeBlock(page: string, name: string, body: string, fallback: string): void {
+  const text = existsSync(page) ? readFileSync(page, "utf8") : "";
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${start}\n${body}\n${end}`;
+  const next = text.includes(start)
+    ? text.replace(new RegExp(`${start}[\\s\\S]*${end}`), () => block)
+    : `${text}${fallback}${block}\n`;
+  writeFileAtomic(page, next);
+}
+
 function tables(rows: Row[]): string {
   const out = [
     `Seeds ${seeds.join(", ")}; mean ± sample std over the seeds that finished (column "runs").`,
@@ -274,9 +322,7 @@ function tables(rows: Row[]): string {
       `|---|---|---|---|---|---|---|${poi ? "---|---|" : ""}---|`,
     );
     for (const row of rows.filter((r) => r.group === group)) {
-      const results = seeds
-        .map((s) => readResult(runDir(row, s), row, s))
-        .filter((r): r is Result => r !== null);
+      const results = resultsOf(row);
       const metric = (k: string) =>
         results.map((x) => x.test[k]).filter((v): v is number => v !== undefined);
       const extra = (k: string) =>
@@ -311,13 +357,7 @@ if (dryRun) {
   console.log(table);
 } else {
   const page = join(root, "docs/results.md");
-  const text = existsSync(page) ? readFileSync(page, "utf8") : "# Results\n";
-  const start = "<!-- grid:start -->";
-  const end = "<!-- grid:end -->";
-  const block = `${start}\n${table}\n${end}`;
-  const next = text.includes(start)
-    ? text.replace(new RegExp(`${start}[\\s\\S]*${end}`), block)
-    : `${text}\n## Experiment grid\n\n${block}\n`;
-  writeFileAtomic(page, next);
+  writeBlock(page, "grid", table, "\n## Experiment grid\n\n");
+  writeBlock(join(root, "README.md"), "summary", summary(grid()), "\n");
   console.log(JSON.stringify({ rows: rows.length, seeds, page }));
 }
