@@ -33,6 +33,7 @@ export function modalityDiscrimination(
   summaries: Tensor[],
   positives: Tensor[],
   tau: number,
+  trainJoint = false,
 ): { loss: Tensor; perRow: Float32Array; conditional: Float32Array } {
   const M = summaries.length;
   const b = summaries[0].shape[0]!;
@@ -41,6 +42,7 @@ export function modalityDiscrimination(
   const joint = new Float32Array(b * b);
   const perModality: Float32Array[] = [];
   let total: Tensor | null = null;
+  let jointLogits: Tensor | null = null;
   summaries.forEach((s, m) => {
     const logits = scale(
       matmul(l2Normalize(s), l2Normalize(positives[m]!), { transB: true }),
@@ -54,6 +56,7 @@ export function modalityDiscrimination(
     });
     const lm = crossEntropy(logits, diag);
     total = total === null ? lm : add(total, lm);
+    if (trainJoint) jointLogits = jointLogits === null ? logits : add(jointLogits, logits);
   });
   const conditional = new Float32Array(b * M);
   const all = new Float32Array(b);
@@ -67,7 +70,9 @@ export function modalityDiscrimination(
       conditional[u * M + m] = all[u]! - l;
     });
   });
-  return { loss: scale(total!, 1 / M), perRow, conditional };
+  let loss = scale(total!, 1 / M);
+  if (jointLogits !== null) loss = add(loss, crossEntropy(jointLogits, diag));
+  return { loss, perRow, conditional };
 }
 
 /** Per-row cross-entropy against the diagonal of a [B, B] logit matrix (plain numbers, no graph). */

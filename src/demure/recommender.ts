@@ -200,7 +200,12 @@ export class DemureRecommender implements Recommender {
     // e_t^m of each row's target, per modality: both auxiliary losses use them.
     const targetViews = p.views.map((v) => embedding(v, batch.targets));
     if (this.cfg.poiLoss && this.cfg.lambdaPoi > 0) {
-      const disc = modalityDiscrimination(p.poi.summaries, targetViews, this.cfg.tauCl);
+      const disc = modalityDiscrimination(
+        p.poi.summaries,
+        targetViews,
+        this.cfg.tauCl,
+        this.cfg.pseudoLabel === "conditional",
+      );
       const criterion = this.cfg.pseudoLabel === "conditional" ? disc.conditional : disc.perRow;
       const kl = pseudoLabelKl(criterion, p.poi, this.cfg.tauY);
       loss = add(loss, scale(add(disc.loss, kl), this.cfg.lambdaPoi));
