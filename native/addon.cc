@@ -333,6 +333,33 @@ Napi::Value L2NormalizeBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// weightedTerm(x, w, out, rows, cols, M, m, accumulate)
+Napi::Value WeightedTerm(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(3), cols = a.i64(4), M = a.i64(5), m = a.i64(6);
+  if (a.ok && (m < 0 || m >= M)) a.fail("modality index out of range");
+  const float* x = a.f32(0, rows * cols);
+  const float* w = a.f32(1, rows * M);
+  float* out = a.f32(2, rows * cols);
+  if (a.ok) demure::weighted_term_forward(x, w, out, rows, cols, M, m, info[7].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
+// weightedTermBackward(g, x, w, dx | null, dw | null, rows, cols, M, m, accumulateDx)
+Napi::Value WeightedTermBackward(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t rows = a.i64(5), cols = a.i64(6), M = a.i64(7), m = a.i64(8);
+  if (a.ok && (m < 0 || m >= M)) a.fail("modality index out of range");
+  const float* g = a.f32(0, rows * cols);
+  const float* x = a.f32(1, rows * cols);
+  const float* w = a.f32(2, rows * M);
+  float* dx = info[3].IsNull() ? nullptr : a.f32(3, rows * cols);
+  float* dw = info[4].IsNull() ? nullptr : a.f32(4, rows * M);
+  if (a.ok)
+    demure::weighted_term_backward(g, x, w, dx, dw, rows, cols, M, m, info[9].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
 // layerNorm(x, gamma, beta, y, mean, rstd, rows, cols, eps)
 Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   Args a{info};
@@ -440,6 +467,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxMasked", Napi::Function::New(env, SoftmaxMasked));
   exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropy));
   exports.Set("l2Normalize", Napi::Function::New(env, L2Normalize));
+  exports.Set("weightedTerm", Napi::Function::New(env, WeightedTerm));
+  exports.Set("weightedTermBackward", Napi::Function::New(env, WeightedTermBackward));
   exports.Set("l2NormalizeBackward", Napi::Function::New(env, L2NormalizeBackward));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));

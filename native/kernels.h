@@ -57,6 +57,15 @@ void l2_normalize_forward(const float* x, float* y, float* inv, int64_t rows, in
 void l2_normalize_backward(const float* g, const float* y, const float* inv, float* dx, int64_t rows,
                            int64_t cols, float eps);
 
+// One term of a per-row weighted sum over modalities: out[r, :] (+)= w[r * M + m] * x[r, :]
+// (overwrites when accumulate is false).
+void weighted_term_forward(const float* x, const float* w, float* out, int64_t rows, int64_t cols,
+                           int64_t M, int64_t m, bool accumulate);
+// Its gradients: dx[r, :] (+)= w[r * M + m] * g[r, :] (dx may be null; overwritten unless
+// accumulate_dx) and dw[r * M + m] += x[r, :] . g[r, :] (dw may be null).
+void weighted_term_backward(const float* g, const float* x, const float* w, float* dx, float* dw,
+                            int64_t rows, int64_t cols, int64_t M, int64_t m, bool accumulate_dx);
+
 // Inverted dropout with a counter-based generator: mask[i] is 0 or 1/(1-p),
 // y = x * mask, in one pass.
 void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p, uint64_t seed);

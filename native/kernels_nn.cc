@@ -185,6 +185,44 @@ void l2_normalize_backward(const float* g, const float* y, const float* inv, flo
   });
 }
 
+void weighted_term_forward(const float* x, const float* w, float* out, int64_t rows, int64_t cols,
+                           int64_t M, int64_t m, bool accumulate) {
+  parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      const float* xr = x + r * cols;
+      float* yr = out + r * cols;
+      const float k = w[r * M + m];
+      if (accumulate)
+        for (int64_t c = 0; c < cols; ++c) yr[c] += k * xr[c];
+      else
+        for (int64_t c = 0; c < cols; ++c) yr[c] = k * xr[c];
+    }
+  });
+}
+
+void weighted_term_backward(const float* g, const float* x, const float* w, float* dx, float* dw,
+                            int64_t rows, int64_t cols, int64_t M, int64_t m, bool accumulate_dx) {
+  parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {
+    for (int64_t r = rb; r < re; ++r) {
+      const float* gr = g + r * cols;
+      const float k = w[r * M + m];
+      if (dx != nullptr) {
+        float* out = dx + r * cols;
+        if (accumulate_dx)
+          for (int64_t c = 0; c < cols; ++c) out[c] += k * gr[c];
+        else
+          for (int64_t c = 0; c < cols; ++c) out[c] = k * gr[c];
+      }
+      if (dw != nullptr) {
+        const float* xr = x + r * cols;
+        float dot = 0.f;
+        for (int64_t c = 0; c < cols; ++c) dot += xr[c] * gr[c];
+        dw[r * M + m] += dot;
+      }
+    }
+  });
+}
+
 void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y, float* mean,
                         float* rstd, int64_t rows, int64_t cols, float eps) {
   parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {

@@ -15,6 +15,7 @@ import {
   sum,
   type Tensor,
   tensor,
+  weightedSum,
 } from "../engine/index.js";
 import type { Backbone } from "../models/backbones/backbone.js";
 import type { ItemEncoder } from "../models/item-encoder.js";
@@ -165,14 +166,7 @@ export class DemureRecommender implements Recommender {
 
   /** Σ_m w[:, m] ⊙ X_m for X_m [B, ...] (the user-weighted sum over modalities). */
   private weighted(xs: Tensor[], w: Tensor): Tensor {
-    const b = w.shape[0]!;
-    let out: Tensor | null = null;
-    xs.forEach((x, m) => {
-      const wm = reshape(slice(w, 1, m, m + 1), [b, ...x.shape.slice(1).map(() => 1)]);
-      const term = mul(x, wm);
-      out = out === null ? term : add(out, term);
-    });
-    return out!;
+    return weightedSum(xs, w);
   }
 
   /** h_u from the history seen through weights w. */

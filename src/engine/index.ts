@@ -17,6 +17,7 @@ export * from "./ops/reduce.js";
 export * from "./ops/segment.js";
 export * from "./ops/shape.js";
 export * from "./ops/softmax.js";
+export * from "./ops/weighted.js";
 export * from "./optim/adam.js";
 export * from "./optim/clip.js";
 export * from "./params-io.js";

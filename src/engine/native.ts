@@ -123,6 +123,30 @@ export interface NativeKernels {
     cols: number,
     eps: number,
   ): void;
+  /** out[r, :] (+)= w[r·M + m] · x[r, :] (overwrites unless `accumulate`). */
+  weightedTerm(
+    x: Float32Array,
+    w: Float32Array,
+    out: Float32Array,
+    rows: number,
+    cols: number,
+    M: number,
+    m: number,
+    accumulate: boolean,
+  ): void;
+  /** dx[r, :] (+)= w[r·M + m] · g[r, :]; dw[r·M + m] += x[r, :] · g[r, :] (either may be null). */
+  weightedTermBackward(
+    g: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    rows: number,
+    cols: number,
+    M: number,
+    m: number,
+    accumulateDx: boolean,
+  ): void;
   /** dx += (g − y (g·y)) · inv per row (g · inv where the norm was clamped). */
   l2NormalizeBackward(
     g: Float32Array,

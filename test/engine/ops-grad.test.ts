@@ -40,6 +40,7 @@ import {
   sum,
   tanh,
   transpose,
+  weightedSum,
 } from "../../src/engine/index.js";
 import { Rng } from "../../src/util/rng.js";
 import { gradcheck, randParam } from "./gradcheck.js";
@@ -221,5 +222,21 @@ describe("neural-network op gradients", () => {
     gradcheck(([a]) => l2Normalize(a!), [P([3, 4])]);
     gradcheck(([a, b]) => cosine(a!, b!), [P([3, 4]), P([3, 4])]);
     gradcheck(([a, b]) => infoNce(a!, b!, 0.2), [P([4, 5]), P([4, 5])]);
+  });
+  test("weighted sum over modalities: gradients, and the same values as mul + add", () => {
+    gradcheck(
+      ([x0, x1, x2, w]) => weightedSum([x0!, x1!, x2!], w!),
+      [P([2, 3, 4]), P([2, 3, 4]), P([2, 3, 4]), P([2, 3])],
+    );
+    // The same tensor twice (its gradient accumulates), rows of a matrix.
+    gradcheck(([x, w]) => weightedSum([x!, x!], w!), [P([3, 5]), P([3, 2])]);
+    const xs = [P([2, 3, 4]), P([2, 3, 4])];
+    const w = P([2, 2]);
+    const fused = weightedSum(xs, w);
+    const col = (m: number) => reshape(slice(w, 1, m, m + 1), [2, 1, 1]);
+    const chain = add(mul(xs[0]!, col(0)), mul(xs[1]!, col(1)));
+    for (let i = 0; i < fused.size; i++) {
+      assert.ok(Math.abs(fused.data[i]! - chain.data[i]!) < 1e-6);
+    }
   });
 });
