@@ -223,20 +223,24 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 /**
- * Per-modality statistics of the user's history tokens (what a model sees),
- * each on its own: how concentrated the history is in m. None can explain
- * away one modality by another.
+ * Statistics of the user's history tokens (what a model sees). The first
+ * three look at one modality at a time (how concentrated the history is in
+ * m) and cannot explain one modality away by another; `residual_agreement`
+ * subtracts what the best other modality explains through the catalogue.
  */
-function marginalStatistics(): Record<string, Float64Array> {
+function tokenStatistics(): Record<string, Float64Array> {
   const U = data.numUsers;
   const out = {
     token_agreement: new Float64Array(U * M),
     neg_entropy: new Float64Array(U * M),
     consecutive_agreement: new Float64Array(U * M),
   };
+  const residual = new Float64Array(U * M);
+  const cond = catalogConditionals();
   data.sequences.forEach((seq, u) => {
     const items = seq.subarray(0, -1);
     const n = items.length;
+    const dist: number[][] = [];
     for (let m = 0; m < M; m++) {
       const tokens = Array.from(items, (i) => data.itemTokens[i * M + m]!);
       const counts = new Array<number>(K).fill(0);
@@ -250,11 +254,49 @@ function marginalStatistics(): Record<string, Float64Array> {
       let consecutive = 0;
       for (let t = 1; t < n; t++) if (tokens[t] === tokens[t - 1]) consecutive++;
       out.token_agreement[u * M + m] = pairs / (n * (n - 1));
+      dist[m] = counts.map((c) => c / n);
       out.neg_entropy[u * M + m] = -entropy;
       out.consecutive_agreement[u * M + m] = consecutive / (n - 1);
     }
+    // Residual agreement: how concentrated the history is in m beyond what the
+    // best other modality m' explains through the catalog, Σ_c p_m(c)² − max_m' Σ_c p_m(c) q(c | m'),
+    // with q(c | m') = Σ_c' p_m'(c') P(token_m = c | token_m' = c') over the items.
+    for (let m = 0; m < M; m++) {
+      const p = dist[m]!;
+      const self = p.reduce((a, v) => a + v * v, 0);
+      let explained = 0;
+      for (let o = 0; o < M; o++) {
+        if (o === m) continue;
+        let e = 0;
+        for (let c = 0; c < K; c++) {
+          let q = 0;
+          for (let c2 = 0; c2 < K; c2++) q += dist[o][c2]! * cond(m, o, c, c2);
+          e += p[c]! * q;
+        }
+        explained = Math.max(explained, e);
+      }
+      residual[u * M + m] = self - explained;
+    }
   });
-  return out;
+  return { ...out, residual_agreement: residual };
+}
+
+/** P(token in m = c | token in o = c2) over the catalogue's items (the shown, noisy tokens). */
+function catalogConditionals(): (m: number, o: number, c: number, c2: number) => number {
+  const joint = new Float64Array(M * M * K * K);
+  const marginal = new Float64Array(M * K);
+  for (let i = 1; i <= N; i++) {
+    for (let o = 0; o < M; o++) {
+      const t2 = data.itemTokens[i * M + o]!;
+      marginal[o * K + t2]!++;
+      for (let m = 0; m < M; m++)
+        joint[((m * M + o) * K + data.itemTokens[i * M + m]!) * K + t2]!++;
+    }
+  }
+  return (m, o, c, c2) => {
+    const d = marginal[o * K + c2]!;
+    return d > 0 ? joint[((m * M + o) * K + c) * K + c2]! / d : 0;
+  };
 }
 
 const split = (w: Float64Array, y: ArrayLike<number>) => ({
@@ -268,8 +310,8 @@ console.log(
     users: data.numUsers,
     bayes_poi_auc: split(posterior, data.isPoi),
     coherence_poi_auc: split(heuristic, heuristicLabels),
-    marginal_poi_auc: Object.fromEntries(
-      Object.entries(marginalStatistics()).map(([k, w]) => [k, split(w, data.isPoi)]),
+    token_statistics_poi_auc: Object.fromEntries(
+      Object.entries(tokenStatistics()).map(([k, w]) => [k, split(w, data.isPoi)]),
     ),
   }),
 );
