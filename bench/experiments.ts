@@ -10,8 +10,9 @@
  *
  * Every run is a `demure train` process, so the command printed beside a
  * result is exactly what produced it. A run whose directory already holds a
- * result.json is not run again: the grid can be stopped and restarted, and
- * runs can be added seed by seed. `--jobs J` runs J trainings at once, each
+ * result.json is not run again, and one stopped part-way resumes from its last
+ * finished epoch: the grid can be stopped and restarted, and runs can be
+ * added seed by seed. `--jobs J` runs J trainings at once, each
  * with cores / J threads. Results are the mean ± std over the seeds found of
  * the test metrics (full ranking) with default hyperparameters (nothing is
  * tuned on test). The tables are written between the grid markers of
@@ -228,7 +229,13 @@ async function runMissing(rows: Row[]): Promise<void> {
     while (next < todo.length) {
       const { row, seed } = todo[next++]!;
       const dir = runDir(row, seed);
-      const args = [...baseArgs(row), "--seed", String(seed), "--out", dir, "--json"];
+      // A run stopped part-way (machine restarted, Ctrl-C) continues from its
+      // last finished epoch: same result as an uninterrupted run (tested).
+      const resumable =
+        existsSync(join(dir, "resume.params")) && existsSync(join(dir, "config.json"));
+      const args = resumable
+        ? ["train", "--resume", "--out", dir, "--json"]
+        : [...baseArgs(row), "--seed", String(seed), "--out", dir, "--json"];
       process.stderr.write(`${dryRun ? "would run" : "running"}: demure ${args.join(" ")}\n`);
       if (dryRun) continue;
       const code = await demure(args, `${dir}.log`);
