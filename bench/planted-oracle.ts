@@ -22,9 +22,9 @@
  */
 import { parseArgs } from "node:util";
 import { generatePlanted, type PlantedData } from "../src/data/planted.js";
+import { emissionProb, forward, MatchCounts, stepProfile } from "../src/data/planted-hmm.js";
 import { evaluateFullRanking } from "../src/eval/ranking.js";
 import { Rng } from "../src/util/rng.js";
-import { emissionProb, forward, MatchCounts, stepProfile } from "./planted-hmm.js";
 
 const usage =
   "usage: node dist/bench/planted-oracle.js [--users N] [--items N] [--modalities M] [--clusters K] [--confounding P] [--seed S] [--tie-seeds R]";

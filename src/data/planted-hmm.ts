@@ -1,5 +1,6 @@
 /**
- * The planted generator as a hidden Markov chain, for the oracle scripts.
+ * The planted generator as a hidden Markov chain, for the oracle scripts
+ * (bench/planted-oracle.ts): the exact probability of the next item.
  *
  * Given a user's POI modalities and preferred clusters, the hidden state is
  * the current cluster of each POI modality; each step every modality with two
@@ -7,7 +8,7 @@
  * uniformly random (probability `noise`) or uniform among the items whose
  * latent clusters match the state in every POI modality (src/data/planted.ts).
  */
-import type { PlantedData } from "../src/data/planted.js";
+import type { PlantedData } from "./planted.js";
 
 /** One hidden state: the current cluster of each POI modality. */
 export type State = number[];
