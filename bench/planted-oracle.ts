@@ -20,45 +20,11 @@
  * ids, so this is an upper bound: when MM is close to it, no method can gain
  * much on that data. Prints one JSON line.
  */
-import { parseArgs } from "node:util";
-import { generatePlanted, type PlantedData } from "../src/data/planted.js";
+import type { PlantedData } from "../src/data/planted.js";
 import { emissionProb, forward, MatchCounts, stepProfile } from "../src/data/planted-hmm.js";
 import { evaluateFullRanking } from "../src/eval/ranking.js";
 import { Rng } from "../src/util/rng.js";
-
-const usage =
-  "usage: node dist/bench/planted-oracle.js [--users N] [--items N] [--modalities M] [--clusters K] [--confounding P] [--seed S] [--tie-seeds R]";
-
-function flags() {
-  try {
-    return parseArgs({
-      options: {
-        users: { type: "string" },
-        items: { type: "string" },
-        modalities: { type: "string" },
-        clusters: { type: "string" },
-        confounding: { type: "string" },
-        seed: { type: "string", default: "0" },
-        "tie-seeds": { type: "string", default: "5" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    console.error(`planted-oracle: ${(error as Error).message}\n${usage}`);
-    process.exit(2);
-  }
-}
-
-function num(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (!Number.isFinite(v)) {
-    console.error(`planted-oracle: --${name} expects a number, got "${text}"`);
-    process.exit(2);
-  }
-  return v;
-}
+import { plantedFromFlags } from "./planted-flags.js";
 
 /** P(next item | all but the last item), per user. */
 function predictive(data: PlantedData, counts: MatchCounts, u: number): Float64Array {
@@ -75,21 +41,13 @@ function predictive(data: PlantedData, counts: MatchCounts, u: number): Float64A
   return p;
 }
 
-const f = flags();
-const data = generatePlanted({
-  users: num("users", f.users),
-  items: num("items", f.items),
-  modalities: num("modalities", f.modalities),
-  clustersPerModality: num("clusters", f.clusters),
-  confounding: num("confounding", f.confounding),
-  seed: num("seed", f.seed),
-});
+const { data, extra } = plantedFromFlags("planted-oracle", { "tie-seeds": 5 });
 const N = data.numItems;
 const counts = new MatchCounts(data);
 const probs = data.sequences.map((_, u) => predictive(data, counts, u));
 const users = Int32Array.from(data.sequences, (_, u) => u);
 const targets = Int32Array.from(data.sequences, (s) => s[s.length - 1]!);
-const tieSeeds = num("tie-seeds", f["tie-seeds"]) ?? 5;
+const tieSeeds = extra["tie-seeds"];
 
 const runs: Record<string, number>[] = [];
 for (let r = 0; r < tieSeeds; r++) {

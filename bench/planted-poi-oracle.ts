@@ -20,44 +20,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { loadDataset } from "../src/data/dataset.js";
-import { generatePlanted, type PlantedData, writePlanted } from "../src/data/planted.js";
+import { type PlantedData, writePlanted } from "../src/data/planted.js";
 import { coherenceWeights, readPoiLabels } from "../src/demure/poi-report.js";
 import { meanPoiAuc } from "../src/eval/poi-auc.js";
-
-const usage =
-  "usage: node dist/bench/planted-poi-oracle.js [--users N] [--items N] [--modalities M] [--clusters K] [--confounding P] [--seed S]";
-
-function flags() {
-  try {
-    return parseArgs({
-      options: {
-        users: { type: "string" },
-        items: { type: "string" },
-        modalities: { type: "string" },
-        clusters: { type: "string" },
-        confounding: { type: "string" },
-        seed: { type: "string", default: "0" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    console.error(`planted-poi-oracle: ${(error as Error).message}\n${usage}`);
-    process.exit(2);
-  }
-}
-
-function num(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (!Number.isFinite(v)) {
-    console.error(`planted-poi-oracle: --${name} expects a number, got "${text}"`);
-    process.exit(2);
-  }
-  return v;
-}
+import { plantedFromFlags } from "./planted-flags.js";
 
 /** Every preferred-cluster set the generator can draw (1 or 2 of K) with its prior. */
 function clusterSets(K: number): { set: number[]; prior: number }[] {
@@ -126,15 +93,7 @@ function likelihood(
   return logLik;
 }
 
-const f = flags();
-const data = generatePlanted({
-  users: num("users", f.users),
-  items: num("items", f.items),
-  modalities: num("modalities", f.modalities),
-  clustersPerModality: num("clusters", f.clusters),
-  confounding: num("confounding", f.confounding),
-  seed: num("seed", f.seed),
-});
+const { data } = plantedFromFlags("planted-poi-oracle");
 const M = data.numModalities;
 const K = data.numClusters;
 const N = data.numItems;
