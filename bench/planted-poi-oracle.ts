@@ -185,7 +185,8 @@ try {
  * Statistics of the user's history tokens (what a model sees). The first
  * three look at one modality at a time (how concentrated the history is in
  * m) and cannot explain one modality away by another; `residual_agreement`
- * subtracts what the best other modality explains through the catalogue.
+ * subtracts what the best other modality explains through the catalogue, and
+ * `subset_surprise` compares sets of modalities (see {@link subsetSurprise}).
  */
 function tokenStatistics(): Record<string, Float64Array> {
   const U = data.numUsers;
@@ -237,7 +238,53 @@ function tokenStatistics(): Record<string, Float64Array> {
       residual[u * M + m] = self - explained;
     }
   });
-  return { ...out, residual_agreement: residual };
+  return { ...out, residual_agreement: residual, subset_surprise: subsetSurprise() };
+}
+
+/**
+ * Which set of modalities makes the user's choices most surprising against
+ * the catalogue? For every set S of one or two modalities, the user's items
+ * as token tuples over S score Σ_i log(p̂(t_i) / q(t_i)): q the share of the
+ * catalogue's items with that tuple, p̂ the user's other items' share of it
+ * (leave-one-out, smoothed toward q with weight 1). A set with a noise
+ * modality spreads the user's tuples; a set missing a POI loses surprise; a
+ * copy of a POI adds spread without surprise. Sets weigh softmax(score);
+ * P(m) sums the sets holding m.
+ */
+function subsetSurprise(): Float64Array {
+  const sets: number[][] = [];
+  for (let a = 0; a < M; a++) sets.push([a]);
+  for (let a = 0; a < M; a++) for (let b = a + 1; b < M; b++) sets.push([a, b]);
+  const tuple = (i: number, set: number[]) =>
+    set.reduce((acc, m) => acc * K + data.itemTokens[i * M + m]!, 0);
+  const catalogue = sets.map((set) => {
+    const c = new Map<number, number>();
+    for (let i = 1; i <= N; i++) c.set(tuple(i, set), (c.get(tuple(i, set)) ?? 0) + 1);
+    return c;
+  });
+  const out = new Float64Array(data.numUsers * M);
+  data.sequences.forEach((seq, u) => {
+    const items = seq.subarray(0, -1);
+    const n = items.length;
+    const scores = sets.map((set, j) => {
+      const counts = new Map<number, number>();
+      const ts = Array.from(items, (i) => tuple(i, set));
+      for (const t of ts) counts.set(t, (counts.get(t) ?? 0) + 1);
+      let score = 0;
+      for (const t of ts) {
+        const q = catalogue[j].get(t)! / N;
+        score += Math.log((counts.get(t)! - 1 + q) / n / q);
+      }
+      return score;
+    });
+    const top = Math.max(...scores);
+    const w = scores.map((x) => Math.exp(x - top));
+    const z = w.reduce((a, b) => a + b, 0);
+    sets.forEach((set, j) => {
+      for (const m of set) out[u * M + m] = out[u * M + m]! + w[j]! / z;
+    });
+  });
+  return out;
 }
 
 /** P(token in m = c | token in o = c2) over the catalogue's items (the shown, noisy tokens). */
