@@ -62,8 +62,6 @@ const demure = z
     pseudoLabel: z.enum(["marginal", "conditional"]).default("marginal"),
     /** Expected fraction of a user's modalities the augmentation view drops. */
     augmentRate: z.number().min(0).max(1).default(0.3),
-    /** Random item pairs sampled per modality for the coherence baseline. */
-    coherencePairs: z.number().int().min(1).default(2000),
   })
   .strict();
 
