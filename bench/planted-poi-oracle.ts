@@ -21,7 +21,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDataset } from "../src/data/dataset.js";
-import { type PlantedData, writePlanted } from "../src/data/planted.js";
+import { writePlanted } from "../src/data/planted.js";
+import { filter, MatchCounts, states, transitionMatrix } from "../src/data/planted-hmm.js";
 import { coherenceWeights, readPoiLabels } from "../src/demure/poi-report.js";
 import { meanPoiAuc } from "../src/eval/poi-auc.js";
 import { plantedFromFlags } from "./planted-flags.js";
@@ -36,61 +37,22 @@ function clusterSets(K: number): { set: number[]; prior: number }[] {
 }
 
 /**
- * Likelihood of a user's items under one profile: POI modalities `mods`, with
- * preferred sets `sets`. `clusterOf[k][t]` is item t's latent cluster in
- * mods[k]; `count(state)` is the number of items matching a state.
+ * Log-likelihood of a user's items under one profile: POI modalities `mods`,
+ * with preferred sets `sets`. `clusterOf[k][t]` is item t's latent cluster in
+ * mods[k] (the per-item emission of planted-hmm, on precomputed clusters).
  */
-function likelihood(
-  data: PlantedData,
-  clusterOf: Int32Array[],
-  sets: number[][],
-  count: (state: number[]) => number,
-): number {
+function likelihood(mods: number[], clusterOf: Int32Array[], sets: number[][]): number {
   const { noise, switchProb } = data.options;
-  const N = data.numItems;
-  const all = sets.reduce<number[][]>(
-    (acc, p) => acc.flatMap((s) => p.map((c) => [...s, c])),
-    [[]],
-  );
-  const S = all.length;
-  const T = new Float64Array(S * S);
-  for (let a = 0; a < S; a++) {
-    for (let b = 0; b < S; b++) {
-      let p = 1;
-      for (let k = 0; k < sets.length; k++) {
-        const n = sets[k]!.length;
-        if (n > 1) p *= all[a]![k] === all[b]![k] ? 1 - switchProb : switchProb / (n - 1);
-      }
-      T[a * S + b] = p;
-    }
-  }
-  const hit = all.map((s) => {
-    const n = count(s);
-    return n === 0 ? 0 : (1 - noise) / n;
-  });
-  const base = all.map((s) => (count(s) === 0 ? 1 / N : noise / N));
-  const steps = clusterOf[0]!.length;
-  let alpha = new Float64Array(S).fill(1 / S);
-  let next = new Float64Array(S);
-  let logLik = 0;
-  for (let t = 0; t < steps; t++) {
-    if (t > 0) {
-      next.fill(0);
-      for (let a = 0; a < S; a++) for (let b = 0; b < S; b++) next[b]! += alpha[a]! * T[a * S + b]!;
-      [alpha, next] = [next, alpha];
-    }
-    let z = 0;
-    for (let j = 0; j < S; j++) {
-      const s = all[j]!;
-      let match = true;
-      for (let k = 0; k < s.length; k++) if (clusterOf[k]![t] !== s[k]) match = false;
-      alpha[j] = alpha[j]! * (base[j]! + (match ? hit[j]! : 0));
-      z += alpha[j]!;
-    }
-    for (let j = 0; j < S; j++) alpha[j] = alpha[j]! / z;
-    logLik += Math.log(z);
-  }
-  return logLik;
+  const all = states(sets);
+  const n = all.map((s) => counts.count(mods, s));
+  const base = n.map((k) => (k === 0 ? 1 / N : noise / N));
+  const hit = n.map((k) => (k === 0 ? 0 : (1 - noise) / k));
+  const T = transitionMatrix(all, sets, switchProb);
+  return filter(T, clusterOf[0]!.length, (t, j) => {
+    const s = all[j]!;
+    for (let k = 0; k < s.length; k++) if (clusterOf[k]![t] !== s[k]) return base[j]!;
+    return base[j]! + hit[j]!;
+  }).logLik;
 }
 
 const { data } = plantedFromFlags("planted-poi-oracle");
@@ -99,20 +61,7 @@ const K = data.numClusters;
 const N = data.numItems;
 const sets = clusterSets(K);
 
-// Items per state, for one and two POI modalities.
-const countCache = new Map<string, number>();
-function count(mods: number[], s: number[]): number {
-  const key = `${mods}|${s}`;
-  let n = countCache.get(key);
-  if (n === undefined) {
-    n = 0;
-    for (let i = 1; i <= N; i++) {
-      if (mods.every((m, k) => data.itemClusters[i * M + m] === s[k])) n++;
-    }
-    countCache.set(key, n);
-  }
-  return n;
-}
+const counts = new MatchCounts(data);
 
 /** POI modality sets the generator can draw, with their prior. */
 const hypotheses: { mods: number[]; prior: number }[] = [];
@@ -128,7 +77,6 @@ data.sequences.forEach((seq, u) => {
   // log P(items, mods) per hypothesis, summing over the preferred sets.
   const logJoint = hypotheses.map(({ mods, prior }) => {
     const clusterOf = mods.map(clusters);
-    const cnt = (s: number[]) => count(mods, s);
     const terms: number[] = [];
     const combos =
       mods.length === 1
@@ -136,8 +84,7 @@ data.sequences.forEach((seq, u) => {
         : sets.flatMap((a) =>
             sets.map((b) => ({ sets: [a.set, b.set], prior: a.prior * b.prior })),
           );
-    for (const c of combos)
-      terms.push(Math.log(c.prior) + likelihood(data, clusterOf, c.sets, cnt));
+    for (const c of combos) terms.push(Math.log(c.prior) + likelihood(mods, clusterOf, c.sets));
     const top = Math.max(...terms);
     return Math.log(prior) + top + Math.log(terms.reduce((acc, x) => acc + Math.exp(x - top), 0));
   });

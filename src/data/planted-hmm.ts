@@ -71,6 +71,42 @@ export function emissionProb(
   return noise / N + (matches(data, item, mods, s) ? (1 - noise) / n : 0);
 }
 
+/** The switching matrix of a profile: `T[a][b]` = P(state b next | state a). */
+export function transitionMatrix(
+  all: State[],
+  preferred: number[][],
+  switchProb: number,
+): number[][] {
+  return all.map((a) => all.map((b) => transition(a, b, preferred, switchProb)));
+}
+
+/**
+ * The forward algorithm for any emission: `steps` observations, `emit(t, j)`
+ * the probability of observation t in state j, the first state uniform.
+ * Returns the filtered distribution after the last step and the
+ * log-likelihood of the observations.
+ */
+export function filter(
+  T: number[][],
+  steps: number,
+  emit: (t: number, j: number) => number,
+): { alpha: Float64Array; logLik: number } {
+  const S = T.length;
+  let alpha: Float64Array = new Float64Array(S).fill(1 / S);
+  let logLik = 0;
+  for (let t = 0; t < steps; t++) {
+    if (t > 0) alpha = step(alpha, T);
+    let z = 0;
+    for (let j = 0; j < S; j++) {
+      alpha[j] = alpha[j]! * emit(t, j);
+      z += alpha[j]!;
+    }
+    for (let j = 0; j < S; j++) alpha[j] = alpha[j]! / z;
+    logLik += Math.log(z);
+  }
+  return { alpha, logLik };
+}
+
 /**
  * Forward algorithm over `items` for one profile: the filtered state
  * distribution after the last item and the log-likelihood of the items.
@@ -84,38 +120,29 @@ export function forward(
   items: ArrayLike<number>,
 ): { all: State[]; alpha: Float64Array; logLik: number } {
   const all = states(preferred);
-  const sw = data.options.switchProb;
-  const T = all.map((a) => all.map((b) => transition(a, b, preferred, sw)));
-  let alpha: Float64Array = new Float64Array(all.length).fill(1 / all.length);
-  let logLik = 0;
-  for (let t = 0; t < items.length; t++) {
-    if (t > 0) alpha = step(alpha, T);
-    let z = 0;
-    for (let j = 0; j < all.length; j++) {
-      alpha[j] = alpha[j]! * emissionProb(data, counts, items[t]!, mods, all[j]!);
-      z += alpha[j]!;
-    }
-    for (let j = 0; j < all.length; j++) alpha[j] = alpha[j]! / z;
-    logLik += Math.log(z);
-  }
+  const T = transitionMatrix(all, preferred, data.options.switchProb);
+  const { alpha, logLik } = filter(T, items.length, (t, j) =>
+    emissionProb(data, counts, items[t]!, mods, all[j]!),
+  );
   return { all, alpha, logLik };
 }
 
 /** One switching step of a state distribution: `alpha' = alpha T`. */
 export function step(alpha: Float64Array, T: number[][]): Float64Array {
-  return Float64Array.from(T, (_, b) => T.reduce((acc, row, a) => acc + alpha[a]! * row[b]!, 0));
+  const next = new Float64Array(T.length);
+  T.forEach((row, a) => {
+    const p = alpha[a]!;
+    for (let b = 0; b < row.length; b++) next[b] = next[b]! + p * row[b]!;
+  });
+  return next;
 }
 
-/** One switching step for a profile (builds the transition matrix). */
+/** One switching step for a profile. */
 export function stepProfile(
   data: PlantedData,
   alpha: Float64Array,
   all: State[],
   preferred: number[][],
 ): Float64Array {
-  const sw = data.options.switchProb;
-  return step(
-    alpha,
-    all.map((a) => all.map((b) => transition(a, b, preferred, sw))),
-  );
+  return step(alpha, transitionMatrix(all, preferred, data.options.switchProb));
 }
