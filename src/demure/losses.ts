@@ -33,46 +33,44 @@ export function modalityDiscrimination(
   summaries: Tensor[],
   positives: Tensor[],
   tau: number,
-  trainJoint = false,
-): { loss: Tensor; perRow: Float32Array; conditional: Float32Array } {
+  criterion: "marginal" | "conditional" = "marginal",
+): { loss: Tensor; perRow: Float32Array; conditional: Float32Array | null } {
   const M = summaries.length;
   const b = summaries[0].shape[0]!;
   const perRow = new Float32Array(b * M);
   const diag = Int32Array.from({ length: b }, (_, i) => i);
-  const joint = new Float32Array(b * b);
-  const perModality: Float32Array[] = [];
+  const perModality: Tensor[] = [];
   let total: Tensor | null = null;
-  let jointLogits: Tensor | null = null;
   summaries.forEach((s, m) => {
     const logits = scale(
       matmul(l2Normalize(s), l2Normalize(positives[m]!), { transB: true }),
       1 / tau,
     );
-    const data = logits.data as Float32Array;
-    perModality.push(data);
-    for (let k = 0; k < b * b; k++) joint[k] = joint[k]! + data[k]!;
-    rowLosses(data, b, (u, l) => {
+    perModality.push(logits);
+    rowLosses(logits.data, b, (u, l) => {
       perRow[u * M + m] = l;
     });
     const lm = crossEntropy(logits, diag);
     total = total === null ? lm : add(total, lm);
-    if (trainJoint) jointLogits = jointLogits === null ? logits : add(jointLogits, logits);
   });
-  const conditional = new Float32Array(b * M);
+  const loss = scale(total!, 1 / M);
+  if (criterion === "marginal") return { loss, perRow, conditional: null };
+  // The product of experts is trained as one model too, so that an expert
+  // can learn to add nothing beside the others.
+  const joint = perModality.reduce((acc, l) => add(acc, l));
   const all = new Float32Array(b);
-  rowLosses(joint, b, (u, l) => {
+  rowLosses(joint.data, b, (u, l) => {
     all[u] = l;
   });
+  const conditional = new Float32Array(b * M);
   const without = new Float32Array(b * b);
-  perModality.forEach((data, m) => {
-    for (let k = 0; k < b * b; k++) without[k] = joint[k]! - data[k]!;
+  perModality.forEach((logits, m) => {
+    for (let k = 0; k < b * b; k++) without[k] = joint.data[k]! - logits.data[k]!;
     rowLosses(without, b, (u, l) => {
       conditional[u * M + m] = all[u]! - l;
     });
   });
-  let loss = scale(total!, 1 / M);
-  if (jointLogits !== null) loss = add(loss, crossEntropy(jointLogits, diag));
-  return { loss, perRow, conditional };
+  return { loss: add(loss, crossEntropy(joint, diag)), perRow, conditional };
 }
 
 /** Per-row cross-entropy against the diagonal of a [B, B] logit matrix (plain numbers, no graph). */

@@ -164,14 +164,9 @@ export class DemureRecommender implements Recommender {
     return mul(scale(kept, K), reshape(recip(sum(kept, 1, true)), [b, 1]));
   }
 
-  /** Σ_m w[:, m] ⊙ X_m for X_m [B, ...] (the user-weighted sum over modalities). */
-  private weighted(xs: Tensor[], w: Tensor): Tensor {
-    return weightedSum(xs, w);
-  }
-
   /** h_u from the history seen through weights w. */
   private userState(p: Pass, w: Tensor, training: boolean): Tensor {
-    const seq = this.weighted(p.history, w);
+    const seq = weightedSum(p.history, w);
     return this.backbone.forward(add(seq, this.encoder.fusionBias()), p.shape, training);
   }
 
@@ -198,10 +193,9 @@ export class DemureRecommender implements Recommender {
         p.poi.summaries,
         targetViews,
         this.cfg.tauCl,
-        this.cfg.pseudoLabel === "conditional",
+        this.cfg.pseudoLabel,
       );
-      const criterion = this.cfg.pseudoLabel === "conditional" ? disc.conditional : disc.perRow;
-      const kl = pseudoLabelKl(criterion, p.poi, this.cfg.tauY);
+      const kl = pseudoLabelKl(disc.conditional ?? disc.perRow, p.poi, this.cfg.tauY);
       loss = add(loss, scale(add(disc.loss, kl), this.cfg.lambdaPoi));
     }
     if (this.cfg.cl && this.cfg.lambdaCl > 0) {
@@ -234,7 +228,7 @@ export class DemureRecommender implements Recommender {
     // the contrast's cost, and the pull toward z+ and away from z- still
     // trains π, the views and the backbone through z+ and the target.
     const zNeg = noGrad(() => this.userState(p, comp, false));
-    const vt = this.weighted(targetViews, p.w);
+    const vt = weightedSum(targetViews, p.w);
     const vn = l2Normalize(vt);
     const pos = matmul(l2Normalize(zPos), vn, { transB: true }); // [B, B]
     const neg = reshape(sum(mul(l2Normalize(zNeg), vn), 1), [b, 1]); // [B, 1]

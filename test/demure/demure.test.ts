@@ -82,7 +82,14 @@ describe("pseudo-labels", () => {
     );
     positives[1] = tensor(new Float32Array(b * b).fill(1), [b, b]);
     const tau = 0.5;
-    const { perRow, conditional } = modalityDiscrimination(summaries, positives, tau);
+    const { perRow, conditional: c } = modalityDiscrimination(
+      summaries,
+      positives,
+      tau,
+      "conditional",
+    );
+    const conditional = c!;
+    assert.equal(modalityDiscrimination(summaries, positives, tau).conditional, null);
     // Hand computation: logits_m(u, j) = cos(s_u^m, e_j^m) / tau; InfoNCE per row.
     const cos = (x: number[], y: number[]) =>
       x.reduce((a, v, k) => a + v * y[k]!, 0) / Math.hypot(...x) / Math.hypot(...y);
