@@ -266,9 +266,15 @@ function published(group: string, model: string): Record<string, number> | null 
 /** The finished runs of a row, one result per seed that has one. */
 function resultsOf(row: Row): Result[] {
   return seeds
-    .map((s) => readResult(runDir(row, s), row, s))
+    .map((s) => {
+      const dir = runDir(row, s);
+      if (!finished.has(dir)) finished.set(dir, readResult(dir, row, s));
+      return finished.get(dir) ?? null;
+    })
     .filter((r): r is Result => r !== null);
 }
+/** Results read once per run directory for the tables (the grid and the README share them). */
+const finished = new Map<string, Result | null>();
 
 /**
  * The README's summary: test NDCG@10 on the real datasets, ID / MM / Demure
