@@ -69,6 +69,25 @@ function grid(): Row[] {
           variant,
           args: ["--data", dir, "--model", model, "--variant", variant, ...extra],
         });
+        // Demure with the subset-surprise prior, where POI labels measure what it adds.
+        if (variant === "demure" && group.startsWith("planted")) {
+          rows.push({
+            group,
+            model,
+            variant: "demure + surprise",
+            args: [
+              "--data",
+              dir,
+              "--model",
+              model,
+              "--variant",
+              variant,
+              ...extra,
+              "--surprise",
+              "1",
+            ],
+          });
+        }
       }
     }
   }

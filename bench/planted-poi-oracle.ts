@@ -24,6 +24,7 @@ import { loadDataset } from "../src/data/dataset.js";
 import { writePlanted } from "../src/data/planted.js";
 import { filter, MatchCounts, states, transitionMatrix } from "../src/data/planted-hmm.js";
 import { coherenceWeights, readPoiLabels } from "../src/demure/poi-report.js";
+import { SubsetSurprise } from "../src/demure/subset-surprise.js";
 import { meanPoiAuc } from "../src/eval/poi-auc.js";
 import { plantedFromFlags } from "./planted-flags.js";
 
@@ -189,47 +190,25 @@ function tokenStatistics(): Record<string, Float64Array> {
 }
 
 /**
- * Which set of modalities makes the user's choices most surprising against
- * the catalogue? For every set S of one or two modalities, the user's items
- * as token tuples over S score Σ_i log(p̂(t_i) / q(t_i)): q the share of the
- * catalogue's items with that tuple, p̂ the user's other items' share of it
- * (leave-one-out, smoothed toward q with weight 1). A set with a noise
- * modality spreads the user's tuples; a set missing a POI loses surprise; a
- * copy of a POI adds spread without surprise. Sets weigh softmax(score);
- * P(m) sums the sets holding m.
+ * Subset surprise (src/demure/subset-surprise.ts, the statistic Demure's
+ * `surprise` option reads) on the same history: all items but the test item.
  */
 function subsetSurprise(): Float64Array {
-  const sets: number[][] = [];
-  for (let a = 0; a < M; a++) sets.push([a]);
-  for (let a = 0; a < M; a++) for (let b = a + 1; b < M; b++) sets.push([a, b]);
-  const tuple = (i: number, set: number[]) =>
-    set.reduce((acc, m) => acc * K + data.itemTokens[i * M + m]!, 0);
-  const catalogue = sets.map((set) => {
-    const c = new Map<number, number>();
-    for (let i = 1; i <= N; i++) c.set(tuple(i, set), (c.get(tuple(i, set)) ?? 0) + 1);
-    return c;
-  });
+  const codes = Array.from({ length: M }, (_, m) =>
+    Int32Array.from({ length: N + 1 }, (_, i) => (i === 0 ? 0 : data.itemTokens[i * M + m]! + 1)),
+  );
+  const surprise = new SubsetSurprise(codes, N, Number.NEGATIVE_INFINITY);
   const out = new Float64Array(data.numUsers * M);
   data.sequences.forEach((seq, u) => {
-    const items = seq.subarray(0, -1);
-    const n = items.length;
-    const scores = sets.map((set, j) => {
-      const counts = new Map<number, number>();
-      const ts = Array.from(items, (i) => tuple(i, set));
-      for (const t of ts) counts.set(t, (counts.get(t) ?? 0) + 1);
-      let score = 0;
-      for (const t of ts) {
-        const q = catalogue[j].get(t)! / N;
-        score += Math.log((counts.get(t)! - 1 + q) / n / q);
-      }
-      return score;
-    });
-    const top = Math.max(...scores);
-    const w = scores.map((x) => Math.exp(x - top));
-    const z = w.reduce((a, b) => a + b, 0);
-    sets.forEach((set, j) => {
-      for (const m of set) out[u * M + m] = out[u * M + m]! + w[j]! / z;
-    });
+    const items = Int32Array.from(seq.subarray(0, -1));
+    const prior = surprise.logPrior(
+      items,
+      new Uint8Array(items.length).fill(1),
+      1,
+      items.length,
+      M,
+    );
+    for (let m = 0; m < M; m++) out[u * M + m] = prior[m]!;
   });
   return out;
 }

@@ -40,3 +40,13 @@ export function positiveNumber(flag: string): (value: string) => number {
     return n;
   };
 }
+
+export function nonNegativeNumber(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
+      throw new InvalidArgumentError(`${flag} expects a number ≥ 0, got "${value}"`);
+    }
+    return n;
+  };
+}

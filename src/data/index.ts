@@ -52,6 +52,7 @@ export {
   formatModalityTable,
   type ModalitySummary,
 } from "./modalities.js";
+export { modalityCodes } from "./modality-codes.js";
 export type {
   DenseModality,
   FloatMode,

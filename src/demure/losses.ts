@@ -89,8 +89,10 @@ function rowLosses(
 }
 
 /**
- * Pseudo-labels y_u = softmax_m(−l_u^m / τ_y) (detached): a modality that
- * predicts the user's next item better than other users' items is a POI.
+ * Pseudo-labels y_u = softmax_m(−l_u^m / τ_y + β·r_u^m) (detached): a modality
+ * that predicts the user's next item better than other users' items is a POI.
+ * r_u^m is an optional log-prior per user and modality (the subset surprise;
+ * β = 0 or no prior gives DEMURE.md's labels).
  * Softmax gate: L = KL(y_u ‖ π_u) = Σ_m y log y − Σ_m y log π (the first term is
  * a constant). Sigmoid gate: binary cross-entropy of π against y / max(y).
  */
@@ -99,21 +101,29 @@ export function pseudoLabels(
   b: number,
   M: number,
   tauY: number,
+  prior: { logits: Float32Array; weight: number } | null = null,
 ): Float32Array {
   const y = new Float32Array(b * M);
+  const logit = (k: number) =>
+    -perRow[k]! / tauY + (prior === null ? 0 : prior.weight * prior.logits[k]!);
   for (let u = 0; u < b; u++) {
     let mx = Number.NEGATIVE_INFINITY;
-    for (let m = 0; m < M; m++) mx = Math.max(mx, -perRow[u * M + m]! / tauY);
+    for (let m = 0; m < M; m++) mx = Math.max(mx, logit(u * M + m));
     let z = 0;
-    for (let m = 0; m < M; m++) z += Math.exp(-perRow[u * M + m]! / tauY - mx);
-    for (let m = 0; m < M; m++) y[u * M + m] = Math.exp(-perRow[u * M + m]! / tauY - mx) / z;
+    for (let m = 0; m < M; m++) z += Math.exp(logit(u * M + m) - mx);
+    for (let m = 0; m < M; m++) y[u * M + m] = Math.exp(logit(u * M + m) - mx) / z;
   }
   return y;
 }
 
-export function pseudoLabelKl(perRow: Float32Array, poi: PoiOutput, tauY: number): Tensor {
+export function pseudoLabelKl(
+  perRow: Float32Array,
+  poi: PoiOutput,
+  tauY: number,
+  prior: { logits: Float32Array; weight: number } | null = null,
+): Tensor {
   const [b, M] = poi.pi.shape as [number, number];
-  const y = pseudoLabels(perRow, b, M, tauY);
+  const y = pseudoLabels(perRow, b, M, tauY, prior);
   if (poi.logPi !== null) {
     let entropy = 0;
     for (const v of y) if (v > 0) entropy += v * Math.log(v);

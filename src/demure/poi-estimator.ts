@@ -31,6 +31,11 @@ export interface PoiEstimatorConfig {
   /** softmax over modalities (weights sum to 1) or independent sigmoids. */
   gate: "softmax" | "sigmoid";
   tauPi: number;
+  /**
+   * Weight of the subset-surprise log-prior r_u^m on a direct path to z_u^m
+   * (0 = no such path, as DEMURE.md; the gain is learned from this start).
+   */
+  surprise: number;
 }
 
 /** What the estimator computes for a batch of users. */
@@ -54,11 +59,14 @@ export interface PoiOutput {
  * with α = softmax_i(<q_m, e_i^m>/√d) over the real items that have m, and the
  * coherence c_u^m = mean cosine between history items in m minus the mean
  * cosine of random item pairs in m. Then
- *   z_u^m = MLP([s_u^m; c_u^m]) + b_m + g·c_u^m,   π_u = softmax_m(z_u / τ_π)  (or sigmoids),
+ *   z_u^m = MLP([s_u^m; c_u^m]) + b_m + g·c_u^m (+ g_r·r_u^m),   π_u = softmax_m(z_u / τ_π)  (or sigmoids),
  * one MLP shared by all modalities, b_m a learned prior per modality, and g a
  * learned gain on a direct path from the coherence (initialised at 4, so an
  * untrained estimator starts from the coherence heuristic and learning moves
  * away from it where the pseudo-labels disagree, e.g. under confounding).
+ * With `surprise` > 0 a second direct path reads the subset-surprise log-prior
+ * r_u^m (subset-surprise.ts), its gain g_r starting at τ_π·surprise so that an
+ * untrained π already leans the way the pseudo-labels' prior does.
  */
 export class PoiEstimator implements HasParams {
   readonly queries: Tensor[];
@@ -69,6 +77,8 @@ export class PoiEstimator implements HasParams {
   readonly prior: Tensor;
   /** Gain of a direct path from c_u^m to z_u^m (starts at the heuristic: coherent = interesting). */
   readonly coherenceGain: Tensor;
+  /** Gain of the direct path from the subset-surprise log-prior (null when off). */
+  readonly surpriseGain: Tensor | null;
 
   constructor(
     readonly cfg: PoiEstimatorConfig,
@@ -84,14 +94,22 @@ export class PoiEstimator implements HasParams {
     this.b2 = constantInit([1], 0, "poi.mlp.b2");
     this.prior = constantInit([modalities], 0, "poi.prior");
     this.coherenceGain = constantInit([1], 4, "poi.coherenceGain");
+    this.surpriseGain =
+      cfg.surprise > 0 ? constantInit([1], cfg.tauPi * cfg.surprise, "poi.surpriseGain") : null;
   }
 
   /**
    * @param history per modality, the history's vectors e_i^m: [B, L, d]
    * @param masks per modality, [B, L] 1 where item t is real AND has modality m
    * @param baselines per modality, the mean cosine of random item pairs
+   * @param prior the subset-surprise log-prior r_u^m [B × M] (read only when `surprise` > 0)
    */
-  forward(history: Tensor[], masks: Uint8Array[], baselines: Float64Array): PoiOutput {
+  forward(
+    history: Tensor[],
+    masks: Uint8Array[],
+    baselines: Float64Array,
+    prior: Float32Array | null = null,
+  ): PoiOutput {
     const [b, l, d] = history[0]!.shape as [number, number, number];
     const M = this.cfg.modalities;
     const summaries: Tensor[] = [];
@@ -111,7 +129,10 @@ export class PoiEstimator implements HasParams {
     const hidden = tanh(linear(x, this.w1, this.b1));
     const c = concat(coherence, 1); // [B, M]
     const direct = mul(c, this.coherenceGain);
-    const z = add(add(reshape(linear(hidden, this.w2, this.b2), [b, M]), this.prior), direct);
+    let z = add(add(reshape(linear(hidden, this.w2, this.b2), [b, M]), this.prior), direct);
+    if (this.surpriseGain !== null && prior !== null) {
+      z = add(z, mul(tensor(prior, [b, M]), this.surpriseGain));
+    }
     const zt = scale(z, 1 / this.cfg.tauPi);
     const pi = this.cfg.gate === "softmax" ? softmax(zt) : sigmoid(zt);
     const logPi = this.cfg.gate === "softmax" ? logSoftmax(zt) : null;
@@ -119,7 +140,11 @@ export class PoiEstimator implements HasParams {
   }
 
   params(): Tensor[] {
-    return [...this.queries, this.w1, this.b1, this.w2, this.b2, this.prior, this.coherenceGain];
+    return [
+      ...this.queries,
+      ...[this.w1, this.b1, this.w2, this.b2, this.prior, this.coherenceGain],
+      ...(this.surpriseGain === null ? [] : [this.surpriseGain]),
+    ];
   }
 }
 

@@ -23,6 +23,7 @@ import { type Recommender, trimBatch } from "../models/recommender.js";
 import type { Rng } from "../util/rng.js";
 import { modalityDiscrimination, pseudoLabelKl } from "./losses.js";
 import { PoiEstimator, type PoiOutput, randomPairCosine } from "./poi-estimator.js";
+import { SubsetSurprise } from "./subset-surprise.js";
 
 /** Demure's switches and weights (the `demure` block of the train config). */
 export interface DemureConfig {
@@ -47,6 +48,11 @@ export interface DemureConfig {
   pseudoLabel: "marginal" | "conditional";
   /** Expected fraction of a user's modalities the augmentation drops. */
   augmentRate: number;
+  /**
+   * Weight β of the subset-surprise log-prior r_u^m (subset-surprise.ts) in the
+   * pseudo-labels and on a direct path into π (0 = off, as DEMURE.md).
+   */
+  surprise: number;
 }
 
 /** One batch seen through the users' POI weights. */
@@ -57,6 +63,8 @@ interface Pass {
   items: Int32Array;
   shape: ReturnType<typeof trimBatch>["shape"];
   poi: PoiOutput | null;
+  /** The subset-surprise log-prior r_u^m [B × M] (null when off). */
+  prior: Float32Array | null;
   /** Per-user modality weights w_u [B, M] applied to the views (M·π for softmax). */
   w: Tensor;
 }
@@ -71,6 +79,7 @@ interface Pass {
  */
 export class DemureRecommender implements Recommender {
   readonly estimator: PoiEstimator | null;
+  private readonly surprise: SubsetSurprise | null;
   private cache: Tensor[] | null = null;
 
   constructor(
@@ -81,14 +90,28 @@ export class DemureRecommender implements Recommender {
     rng: Rng,
     /** Draws the augmentation's modality drops; the trainer re-seeds it every epoch. */
     private readonly trainRng: Rng = rng.fork(),
+    /** Per modality, the item codes subset surprise counts (null: left out, e.g. the ID); needed when `surprise` > 0. */
+    codes: readonly (Int32Array | null)[] | null = null,
   ) {
     const M = encoder.encoders.length;
     this.estimator = cfg.poi
       ? new PoiEstimator(
-          { modalities: M, dim: encoder.dim, hidden: 32, gate: cfg.gate, tauPi: cfg.tauPi },
+          {
+            modalities: M,
+            dim: encoder.dim,
+            hidden: 32,
+            gate: cfg.gate,
+            tauPi: cfg.tauPi,
+            surprise: cfg.surprise,
+          },
           rng,
         )
       : null;
+    if (cfg.poi && cfg.surprise > 0 && codes === null) {
+      throw new Error("demure: surprise > 0 needs the item codes of every modality");
+    }
+    this.surprise =
+      cfg.poi && cfg.surprise > 0 && codes !== null ? new SubsetSurprise(codes, numItems) : null;
   }
 
   get modalityNames(): string[] {
@@ -129,19 +152,22 @@ export class DemureRecommender implements Recommender {
         items,
         shape,
         poi: null,
+        prior: null,
         w: tensor(new Float32Array(shape.batch * M).fill(1), [shape.batch, M]),
       };
     }
     const baselines = Float64Array.from(views, (v, m) =>
       randomPairCosine(v, this.encoder.encoders[m]!.present),
     );
-    const poi = this.estimator.forward(history, this.masks(items, shape.keyMask), baselines);
+    const prior =
+      this.surprise?.logPrior(items, shape.keyMask, shape.batch, shape.length, M) ?? null;
+    const poi = this.estimator.forward(history, this.masks(items, shape.keyMask), baselines, prior);
     // By default the recommendation loss sees π as a constant: π is what the
     // pseudo-labels say predicts each user's next item, not whatever mix of
     // modalities happens to lower L_rec (on the planted data that mix drifted
     // away from the POI and ranked worse on validation; docs/results.md).
     const pi = this.cfg.recLossTrainsPoi ? poi.pi : constant(poi.pi);
-    return { views, history, items, shape, poi, w: this.weightsFrom(pi) };
+    return { views, history, items, shape, poi, prior, w: this.weightsFrom(pi) };
   }
 
   /**
@@ -195,7 +221,8 @@ export class DemureRecommender implements Recommender {
         this.cfg.tauCl,
         this.cfg.pseudoLabel,
       );
-      const kl = pseudoLabelKl(disc.conditional ?? disc.perRow, p.poi, this.cfg.tauY);
+      const prior = p.prior === null ? null : { logits: p.prior, weight: this.cfg.surprise };
+      const kl = pseudoLabelKl(disc.conditional ?? disc.perRow, p.poi, this.cfg.tauY, prior);
       loss = add(loss, scale(add(disc.loss, kl), this.cfg.lambdaPoi));
     }
     if (this.cfg.cl && this.cfg.lambdaCl > 0) {

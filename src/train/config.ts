@@ -62,6 +62,11 @@ const demure = z
     pseudoLabel: z.enum(["marginal", "conditional"]).default("marginal"),
     /** Expected fraction of a user's modalities the augmentation view drops. */
     augmentRate: z.number().min(0).max(1).default(0.3),
+    /**
+     * Weight β of the subset-surprise log-prior in the pseudo-labels and π
+     * (0 = off: DEMURE.md's pseudo-labels; docs/results.md).
+     */
+    surprise: z.number().min(0).default(0),
   })
   .strict();
 

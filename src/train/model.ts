@@ -1,4 +1,5 @@
 import type { Dataset } from "../data/dataset.js";
+import { modalityCodes } from "../data/modality-codes.js";
 import { DemureRecommender } from "../demure/recommender.js";
 import { type BaselineSpec, buildBackbone, buildBaseline } from "../models/factory.js";
 import { ItemEncoder } from "../models/item-encoder.js";
@@ -36,6 +37,13 @@ export function buildModel(ds: Dataset, cfg: TrainConfig, rng: Rng, dropoutRng: 
       `variant demure needs at least 2 modalities; ${ds.name} gives ${encoder.modalityNames.join(", ")}`,
     );
   }
+  const codes =
+    cfg.demure.surprise > 0
+      ? encoder.encoders.map((e) => {
+          const m = ds.modalities.find((x) => x.name === e.name);
+          return e.kind === "id" || m === undefined ? null : modalityCodes(m, ds.numItems);
+        })
+      : null;
   return new DemureRecommender(
     encoder,
     buildBackbone(spec, rng, dropoutRng),
@@ -43,5 +51,6 @@ export function buildModel(ds: Dataset, cfg: TrainConfig, rng: Rng, dropoutRng: 
     cfg.demure,
     rng,
     dropoutRng,
+    codes,
   );
 }

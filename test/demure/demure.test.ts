@@ -24,7 +24,7 @@ describe("POI estimator", () => {
     const rng = new Rng(3);
     const [b, l, d, M] = [2, 4, 3, 3];
     const est = new PoiEstimator(
-      { modalities: M, dim: d, hidden: 4, gate: "softmax", tauPi: 0.7 },
+      { modalities: M, dim: d, hidden: 4, gate: "softmax", tauPi: 0.7, surprise: 0.5 },
       rng,
     );
     const history = Array.from({ length: M }, () => randParam([b, l, d], rng));
@@ -35,14 +35,19 @@ describe("POI estimator", () => {
     const baselines = Float64Array.of(0.1, 0, -0.05);
     const params = est.params();
     for (const p of params) for (let i = 0; i < p.size; i++) p.data[i] = rng.uniform() - 0.5;
-    gradcheck((xs) => est.forward(xs.slice(0, M), masks, baselines).pi, [...history, ...params], {
-      eps: 3e-3,
-    });
+    const prior = Float32Array.of(0.3, -1, 0, 0, 0.8, -0.2);
+    gradcheck(
+      (xs) => est.forward(xs.slice(0, M), masks, baselines, prior).pi,
+      [...history, ...params],
+      {
+        eps: 3e-3,
+      },
+    );
   });
   test("π is a distribution over modalities per user", () => {
     const rng = new Rng(4);
     const est = new PoiEstimator(
-      { modalities: 4, dim: 5, hidden: 6, gate: "softmax", tauPi: 1 },
+      { modalities: 4, dim: 5, hidden: 6, gate: "softmax", tauPi: 1, surprise: 0 },
       rng,
     );
     const history = Array.from({ length: 4 }, () => randParam([3, 6, 5], rng));

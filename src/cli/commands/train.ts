@@ -5,7 +5,7 @@ import { readRunConfig } from "../../train/run-dir.js";
 import { type TrainResult, train } from "../../train/trainer.js";
 import { UserError } from "../../util/errors.js";
 import { makeOutput } from "../output.js";
-import { nonNegativeInt, positiveInt, positiveNumber } from "../parse.js";
+import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from "../parse.js";
 import { type Progress, progressBar } from "../progress.js";
 import { contractMetrics, formatMetrics } from "../table.js";
 
@@ -28,6 +28,7 @@ interface TrainFlags {
   poiLoss?: boolean;
   cl?: boolean;
   hardTopk?: number;
+  surprise?: number;
 }
 
 /** Flags override the config file; the schema checks the result (unknown keys are errors). */
@@ -55,6 +56,7 @@ function configFrom(flags: TrainFlags): TrainConfigInput {
   if (flags.poiLoss === false) demure.poiLoss = false;
   if (flags.cl === false) demure.cl = false;
   if (flags.hardTopk !== undefined) demure.hardTopK = flags.hardTopk;
+  if (flags.surprise !== undefined) demure.surprise = flags.surprise;
   if (Object.keys(demure).length > 0) over.demure = demure;
   return { ...file, ...over } as TrainConfigInput;
 }
@@ -92,6 +94,11 @@ export function registerTrain(program: Command): void {
       "--hard-topk <k>",
       "demure: keep only the k highest-weighted modalities per user",
       positiveInt("--hard-topk"),
+    )
+    .option(
+      "--surprise <beta>",
+      "demure: weight of the subset-surprise prior on the POI weights (0 = off)",
+      nonNegativeNumber("--surprise"),
     )
     .option("--resume", "continue the run in --out from its last finished epoch")
     .option("--json", "print one JSON object as the last stdout line")
