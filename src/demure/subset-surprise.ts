@@ -3,7 +3,8 @@
  * user's history is organised by, that can explain a copied modality away.
  *
  * Every item has a discrete code per modality (`modalityCodes`). For every set
- * S of one or two (side) modalities, the user's items become tuples of codes
+ * S of one or two (side) modalities (`maxSetSize`; sets of three scored lower
+ * on the confounded planted data: POI-AUC 0.886 against 0.900), the user's items become tuples of codes
  * over S, and the set scores how surprising the user's choices are against the
  * catalogue:
  *   score_S = Σ_i log( p̂_S(t_i) / q_S(t_i) ),
@@ -39,12 +40,10 @@ export class SubsetSurprise {
     codes: readonly (Int32Array | null)[],
     readonly numItems: number,
     readonly floor = -4,
+    maxSetSize = 2,
   ) {
     this.side = codes.flatMap((c, m) => (c === null ? [] : [m]));
-    this.sets = [
-      ...this.side.map((a) => [a]),
-      ...this.side.flatMap((a, k) => this.side.slice(k + 1).map((b) => [a, b])),
-    ];
+    this.sets = subsets(this.side, maxSetSize);
     this.tuple = [];
     this.share = [];
     let most = 0;
@@ -52,10 +51,10 @@ export class SubsetSurprise {
       const index = new Map<number, number>();
       const ofItem = new Int32Array(numItems + 1);
       const cols = set.map((m) => codes[m] ?? new Int32Array(numItems + 1));
-      const width = cols.length === 2 ? maxOf(cols[1]!) + 1 : 1;
+      const widths = cols.map((c) => maxOf(c) + 1);
       const tally: number[] = [];
       for (let i = 1; i <= numItems; i++) {
-        const key = cols.reduce((acc, c) => acc * width + c[i]!, 0);
+        const key = cols.reduce((acc, c, k) => acc * widths[k]! + c[i]!, 0);
         let t = index.get(key);
         if (t === undefined) {
           t = index.size;
@@ -132,6 +131,18 @@ export class SubsetSurprise {
     for (let m = 0; m < M; m++) p[m]! /= total;
     return p;
   }
+}
+
+/** Every non-empty subset of `of` with at most `k` members, smallest first. */
+function subsets(of: readonly number[], k: number): number[][] {
+  const out: number[][] = [];
+  const grow = (set: number[], from: number) => {
+    if (set.length > 0) out.push(set);
+    if (set.length === k) return;
+    for (let j = from; j < of.length; j++) grow([...set, of[j]!], j + 1);
+  };
+  grow([], 0);
+  return out.sort((a, b) => a.length - b.length);
 }
 
 function maxOf(a: Int32Array): number {
