@@ -1,7 +1,9 @@
 import type { SeqBatch } from "../data/batches.js";
 import {
   add,
+  addScalar,
   concat,
+  constantInit,
   crossEntropy,
   div,
   embedding,
@@ -53,6 +55,12 @@ export interface DemureConfig {
    * pseudo-labels and on a direct path into π (0 = off, as DEMURE.md).
    */
   surprise: number;
+  /**
+   * Learn how strongly the weights apply: w = 1 + a·(w_π − 1) with a scalar a
+   * (starting at 1, trained by the recommendation loss), so the model can fall
+   * back toward MM (a = 0) where down-weighting modalities costs accuracy.
+   */
+  learnStrength: boolean;
 }
 
 /** One batch seen through the users' POI weights. */
@@ -80,6 +88,8 @@ interface Pass {
 export class DemureRecommender implements Recommender {
   readonly estimator: PoiEstimator | null;
   private readonly surprise: SubsetSurprise | null;
+  /** The learned strength a of the weights (null: fixed at 1). */
+  readonly strength: Tensor | null;
   private cache: Tensor[] | null = null;
 
   constructor(
@@ -112,6 +122,7 @@ export class DemureRecommender implements Recommender {
     }
     this.surprise =
       cfg.poi && cfg.surprise > 0 && codes !== null ? new SubsetSurprise(codes, numItems) : null;
+    this.strength = cfg.poi && cfg.learnStrength ? constantInit([1], 1, "demure.strength") : null;
   }
 
   get modalityNames(): string[] {
@@ -170,12 +181,18 @@ export class DemureRecommender implements Recommender {
     return { views, history, items, shape, poi, prior, w: this.weightsFrom(pi) };
   }
 
-  /**
-   * w_u from π_u: M·π (softmax gate) or π (sigmoid gate). With hard top-K,
-   * only the K highest-weighted modalities stay, their relative weights kept
-   * and scaled to sum to K (about 1 each, as every modality has in MM).
-   */
+  /** w_u from π_u, moved toward MM's weights of 1 by the learned strength when it is on. */
   private weightsFrom(pi: Tensor): Tensor {
+    const w = this.gateWeights(pi);
+    return this.strength === null ? w : addScalar(mul(addScalar(w, -1), this.strength), 1);
+  }
+
+  /**
+   * M·π (softmax gate) or π (sigmoid gate). With hard top-K, only the K
+   * highest-weighted modalities stay, their relative weights kept and scaled
+   * to sum to K (about 1 each, as every modality has in MM).
+   */
+  private gateWeights(pi: Tensor): Tensor {
     const [b, M] = pi.shape as [number, number];
     const K = this.cfg.hardTopK;
     if (K === 0 || K >= M) return this.cfg.gate === "softmax" ? scale(pi, M) : pi;
@@ -321,6 +338,7 @@ export class DemureRecommender implements Recommender {
       ...this.encoder.params(),
       ...this.backbone.params(),
       ...(this.estimator?.params() ?? []),
+      ...(this.strength === null ? [] : [this.strength]),
     ];
   }
 }

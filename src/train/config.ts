@@ -67,6 +67,8 @@ const demure = z
      * (0 = off: DEMURE.md's pseudo-labels; docs/results.md).
      */
     surprise: z.number().min(0).default(0),
+    /** Learn the strength a of the weights, w = 1 + a·(w_π − 1) (a = 1 fixed when off). */
+    learnStrength: z.boolean().default(false),
   })
   .strict();
 

@@ -224,3 +224,48 @@ test("the augmentation view adds a positive InfoNCE term to the loss, and only w
   assert.ok(augmented - base > 0.05, `${augmented} vs ${base}`);
   assert.ok(augmented - base < 0.1 * Math.log(16) * 2, `${augmented} vs ${base}`);
 });
+
+test("a learned strength: trained by the loss, and at 0 the scores no longer depend on π", async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), "demure-strength-")), "planted");
+  writePlanted(
+    dir,
+    "planted",
+    generatePlanted({ users: 40, items: 30, seqLength: [8, 10], seed: 4 }),
+  );
+  const ds = await loadDataset(dir);
+  const split = leaveOneOut(ds.sequences);
+  const batch = trainBatches(
+    split,
+    trainingExamples(split),
+    { batchSize: 16, maxLength: 10 },
+    new Rng(1),
+  ).next().value!;
+  const cfg = resolveConfig({
+    data: dir,
+    variant: "demure",
+    dim: 8,
+    sasrec: { layers: 1, heads: 1, inner: 16 },
+    demure: { learnStrength: true },
+  });
+  const model = buildModel(ds, cfg, new Rng(7), new Rng(8)) as DemureRecommender;
+  const strength = model.strength!;
+  assert.ok(model.params().includes(strength), "the strength is a parameter");
+  model.loss(batch).backward();
+  assert.ok(Math.abs(strength.grad?.[0] ?? 0) > 0, "the loss trains the strength");
+  strength.data[0] = 0;
+  const before = model.scoreAll(batch);
+  // Move π a lot: a modality prior of ±3.
+  const prior = model.estimator!.prior;
+  prior.data.set(prior.data.map((_, m) => (m % 2 === 0 ? 3 : -3)));
+  const after = model.scoreAll(batch);
+  assert.ok(
+    before.every((v, i) => Math.abs(v - after[i]!) < 1e-5),
+    "at strength 0 the weights are MM's",
+  );
+  strength.data[0] = 1;
+  const weighted = model.scoreAll(batch);
+  assert.ok(
+    weighted.some((v, i) => Math.abs(v - after[i]!) > 1e-3),
+    "at strength 1 π matters",
+  );
+});
