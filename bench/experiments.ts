@@ -69,6 +69,24 @@ function grid(): Row[] {
           variant,
           args: ["--data", dir, "--model", model, "--variant", variant, ...extra],
         });
+        // Demure with a learned strength of its weights, where it was tried on validation.
+        if (variant === "demure" && group === "scientific") {
+          rows.push({
+            group,
+            model,
+            variant: "demure + learned strength",
+            args: [
+              "--data",
+              dir,
+              "--model",
+              model,
+              "--variant",
+              variant,
+              ...extra,
+              "--learn-strength",
+            ],
+          });
+        }
         // Demure with the subset-surprise prior, where POI labels measure what it adds.
         if (variant === "demure" && group.startsWith("planted")) {
           rows.push({

@@ -29,6 +29,7 @@ interface TrainFlags {
   cl?: boolean;
   hardTopk?: number;
   surprise?: number;
+  learnStrength?: boolean;
 }
 
 /** Flags override the config file; the schema checks the result (unknown keys are errors). */
@@ -57,6 +58,7 @@ function configFrom(flags: TrainFlags): TrainConfigInput {
   if (flags.cl === false) demure.cl = false;
   if (flags.hardTopk !== undefined) demure.hardTopK = flags.hardTopk;
   if (flags.surprise !== undefined) demure.surprise = flags.surprise;
+  if (flags.learnStrength === true) demure.learnStrength = true;
   if (Object.keys(demure).length > 0) over.demure = demure;
   return { ...file, ...over } as TrainConfigInput;
 }
@@ -99,6 +101,10 @@ export function registerTrain(program: Command): void {
       "--surprise <beta>",
       "demure: weight of the subset-surprise prior on the POI weights (0 = off)",
       nonNegativeNumber("--surprise"),
+    )
+    .option(
+      "--learn-strength",
+      "demure: learn how strongly the POI weights apply (toward MM's uniform weights)",
     )
     .option("--resume", "continue the run in --out from its last finished epoch")
     .option("--json", "print one JSON object as the last stdout line")
