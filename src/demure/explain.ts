@@ -17,6 +17,8 @@ export interface Explanation {
   user: string;
   historyLength: number;
   modalities: ModalityWeight[];
+  /** The learned strength a of the weights (`--learn-strength`); absent when fixed at 1. */
+  strength?: number;
 }
 
 /** The value of modality m for item i, as a short string. */
@@ -70,7 +72,9 @@ export function explainUser(
     };
   });
   modalities.sort((a, b) => b.weight - a.weight);
-  return { user: userId, historyLength: seq.length, modalities };
+  const e: Explanation = { user: userId, historyLength: seq.length, modalities };
+  if (model.strength !== null) e.strength = model.strength.data[0]!;
+  return e;
 }
 
 /**
@@ -112,6 +116,11 @@ export function explanationText(e: Explanation): string {
         .join(", ");
       lines.push(`  ${"".padEnd(12)} supported by: ${items}`);
     }
+  }
+  if (e.strength !== undefined) {
+    lines.push(
+      `  The model applies these weights at strength ${e.strength.toFixed(2)} (0: every modality alike, 1: in full).`,
+    );
   }
   return lines.join("\n");
 }

@@ -7,7 +7,7 @@ import { trainBatches, trainingExamples } from "../../src/data/batches.js";
 import { loadDataset } from "../../src/data/dataset.js";
 import { generatePlanted, writePlanted } from "../../src/data/planted.js";
 import { leaveOneOut } from "../../src/data/split.js";
-import { explainUser } from "../../src/demure/explain.js";
+import { explainUser, explanationText } from "../../src/demure/explain.js";
 import { modalityDiscrimination, pseudoLabels } from "../../src/demure/losses.js";
 import { PoiEstimator } from "../../src/demure/poi-estimator.js";
 import { DemureRecommender } from "../../src/demure/recommender.js";
@@ -268,4 +268,7 @@ test("a learned strength: trained by the loss, and at 0 the scores no longer dep
     weighted.some((v, i) => Math.abs(v - after[i]!) > 1e-3),
     "at strength 1 π matters",
   );
+  const e = explainUser(model, ds, [...ds.userIndex.keys()][0]!, 10);
+  assert.equal(e.strength, 1, "explain reports the strength");
+  assert.match(explanationText(e), /strength 1\.00/);
 });
