@@ -44,6 +44,23 @@ interface Row {
 /** Every run stops after 5 epochs without a better validation NDCG@10. */
 const REAL = ["--patience", "5"];
 
+/** Demure's options, each a row beside plain Demure where it was tried. */
+const DEMURE_OPTIONS: Array<{ variant: string; flags: string[]; groups: (g: string) => boolean }> =
+  [
+    // A learned strength of the weights: tried on validation on scientific.
+    {
+      variant: "demure + learned strength",
+      flags: ["--learn-strength"],
+      groups: (g) => g === "scientific",
+    },
+    // The subset-surprise prior, where POI labels measure what it adds.
+    {
+      variant: "demure + surprise",
+      flags: ["--surprise", "1"],
+      groups: (g) => g.startsWith("planted"),
+    },
+  ];
+
 function grid(): Row[] {
   const rows: Row[] = [];
   const data: Array<[string, string, string[]]> = [
@@ -63,48 +80,13 @@ function grid(): Row[] {
     for (const model of ["sasrec", "gru4rec"]) {
       for (const variant of ["id", "mm", "demure"]) {
         if (extra.includes("--noise-modalities") && variant === "id") continue;
-        rows.push({
-          group,
-          model,
-          variant,
-          args: ["--data", dir, "--model", model, "--variant", variant, ...extra],
-        });
-        // Demure with a learned strength of its weights, where it was tried on validation.
-        if (variant === "demure" && group === "scientific") {
-          rows.push({
-            group,
-            model,
-            variant: "demure + learned strength",
-            args: [
-              "--data",
-              dir,
-              "--model",
-              model,
-              "--variant",
-              variant,
-              ...extra,
-              "--learn-strength",
-            ],
-          });
-        }
-        // Demure with the subset-surprise prior, where POI labels measure what it adds.
-        if (variant === "demure" && group.startsWith("planted")) {
-          rows.push({
-            group,
-            model,
-            variant: "demure + surprise",
-            args: [
-              "--data",
-              dir,
-              "--model",
-              model,
-              "--variant",
-              variant,
-              ...extra,
-              "--surprise",
-              "1",
-            ],
-          });
+        const args = ["--data", dir, "--model", model, "--variant", variant, ...extra];
+        rows.push({ group, model, variant, args });
+        if (variant !== "demure") continue;
+        for (const option of DEMURE_OPTIONS) {
+          if (option.groups(group)) {
+            rows.push({ group, model, variant: option.variant, args: [...args, ...option.flags] });
+          }
         }
       }
     }

@@ -193,20 +193,7 @@ test("every ablation switch trains and evaluates (no POI estimator, no L_poi, no
 });
 
 test("the augmentation view adds a positive InfoNCE term to the loss, and only when it is on", async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), "demure-aug-")), "planted");
-  writePlanted(
-    dir,
-    "planted",
-    generatePlanted({ users: 40, items: 30, seqLength: [8, 10], seed: 2 }),
-  );
-  const ds = await loadDataset(dir);
-  const split = leaveOneOut(ds.sequences);
-  const batch = trainBatches(
-    split,
-    trainingExamples(split),
-    { batchSize: 16, maxLength: 10 },
-    new Rng(1),
-  ).next().value!;
+  const { dir, ds, batch } = await smallPlantedBatch(2);
   const lossWith = (augment: boolean) => {
     const cfg = resolveConfig({
       data: dir,
@@ -226,20 +213,7 @@ test("the augmentation view adds a positive InfoNCE term to the loss, and only w
 });
 
 test("a learned strength: trained by the loss, and at 0 the scores no longer depend on π", async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), "demure-strength-")), "planted");
-  writePlanted(
-    dir,
-    "planted",
-    generatePlanted({ users: 40, items: 30, seqLength: [8, 10], seed: 4 }),
-  );
-  const ds = await loadDataset(dir);
-  const split = leaveOneOut(ds.sequences);
-  const batch = trainBatches(
-    split,
-    trainingExamples(split),
-    { batchSize: 16, maxLength: 10 },
-    new Rng(1),
-  ).next().value!;
+  const { dir, ds, batch } = await smallPlantedBatch(4);
   const cfg = resolveConfig({
     data: dir,
     variant: "demure",
@@ -272,3 +246,18 @@ test("a learned strength: trained by the loss, and at 0 the scores no longer dep
   assert.equal(e.strength, 1, "explain reports the strength");
   assert.match(explanationText(e), /strength 1\.00/);
 });
+
+/** A small planted dataset (40 users, 30 items) on disk and one training batch of 16 rows. */
+async function smallPlantedBatch(seed: number) {
+  const dir = join(mkdtempSync(join(tmpdir(), "demure-small-")), "planted");
+  writePlanted(dir, "planted", generatePlanted({ users: 40, items: 30, seqLength: [8, 10], seed }));
+  const ds = await loadDataset(dir);
+  const split = leaveOneOut(ds.sequences);
+  const batch = trainBatches(
+    split,
+    trainingExamples(split),
+    { batchSize: 16, maxLength: 10 },
+    new Rng(1),
+  ).next().value!;
+  return { dir, ds, batch };
+}
