@@ -136,6 +136,8 @@ describe("bad flags and configs: exit 2 naming the flag or key", () => {
     [["--epochs", "0"], /--epochs/],
     [["--epochs", "two"], /--epochs/],
     [["--lr", "-1"], /--lr/],
+    [["--surprise", "-1"], /--surprise/],
+    [["--surprise", "lots"], /--surprise/],
   ] as Array<[string[], RegExp]>) {
     test(args.join(" "), () => {
       const r = demure(["train", "--data", data, ...args]);
