@@ -354,21 +354,46 @@ function tables(rows: Row[]): string {
       `|---|---|---|---|---|---|---|${poi ? "---|---|" : ""}---|`,
     );
     for (const row of rows.filter((r) => r.group === group)) {
-      const results = resultsOf(row);
-      const metric = (k: string) =>
-        results.map((x) => x.test[k]).filter((v): v is number => v !== undefined);
-      const extra = (k: string) =>
-        results.map((x) => x[k]).filter((v): v is number => typeof v === "number");
+      const c = cellsOf(row);
       const pub = row.variant === "id" ? published(row.group, row.model) : null;
       const vsPublished =
         pub === null
           ? ""
           : ` (published HR@10 ${pub["hr@10"]?.toFixed(4)}, NDCG@10 ${pub["ndcg@10"]?.toFixed(4)})`;
-      const command = `\`npx demure ${baseArgs(row).map(display).join(" ")} --seed S\``;
       out.push(
-        `| ${row.model} | ${row.variant}${vsPublished} | ${results.length}/${seeds.length} | ${extra("best_epoch").join(", ") || "–"} | ${meanStd(metric("hr@10"))} | ${meanStd(metric("ndcg@10"))} | ${meanStd(metric("mrr@10"))} |${poi ? ` ${meanStd(extra("poi_auc"))} | ${meanStd(extra("coherence_poi_auc"))} |` : ""} ${command} |`,
+        `| ${row.model} | ${row.variant}${vsPublished} | ${c.runs} | ${c.extra("best_epoch").join(", ") || "–"} | ${c.metrics} |${poi ? ` ${meanStd(c.extra("poi_auc"))} | ${meanStd(c.extra("coherence_poi_auc"))} |` : ""} ${c.command} |`,
       );
     }
+  }
+  return out.join("\n");
+}
+
+/** A row's cells: runs found, "HR@10 | NDCG@10 | MRR@10" (mean ± std), its command, other result fields. */
+function cellsOf(row: Row) {
+  const results = resultsOf(row);
+  const metric = (k: string) =>
+    meanStd(results.map((x) => x.test[k]).filter((v): v is number => v !== undefined));
+  return {
+    runs: `${results.length}/${seeds.length}`,
+    metrics: `${metric("hr@10")} | ${metric("ndcg@10")} | ${metric("mrr@10")}`,
+    command: `\`npx demure ${baseArgs(row).map(display).join(" ")} --seed S\``,
+    extra: (k: string) =>
+      results.map((x) => x[k]).filter((v): v is number => typeof v === "number"),
+  };
+}
+
+/** ml-100k and beauty, ID and MM: test HR/NDCG/MRR@10 with each row's command (README). */
+function fullMetrics(rows: Row[]): string {
+  const out = [
+    "| data | model | variant | runs | HR@10 | NDCG@10 | MRR@10 | command |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (const row of rows) {
+    if (!["ml-100k", "beauty"].includes(row.group) || row.variant.startsWith("demure")) continue;
+    const c = cellsOf(row);
+    out.push(
+      `| ${row.group} | ${row.model} | ${row.variant} | ${c.runs} | ${c.metrics} | ${c.command} |`,
+    );
   }
   return out.join("\n");
 }
@@ -391,5 +416,6 @@ if (dryRun) {
   const page = join(root, "docs/results.md");
   writeBlock(page, "grid", table, "\n## Experiment grid\n\n");
   writeBlock(join(root, "README.md"), "summary", summary(grid()), "\n");
+  writeBlock(join(root, "README.md"), "metrics", fullMetrics(grid()), "\n");
   console.log(JSON.stringify({ rows: rows.length, seeds, page }));
 }
