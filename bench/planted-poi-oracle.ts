@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDataset } from "../src/data/dataset.js";
-import { writePlanted } from "../src/data/planted.js";
+import { plantedCodes, writePlanted } from "../src/data/planted.js";
 import { filter, MatchCounts, states, transitionMatrix } from "../src/data/planted-hmm.js";
 import { coherenceWeights, readPoiLabels } from "../src/demure/poi-report.js";
 import { SubsetSurprise } from "../src/demure/subset-surprise.js";
@@ -194,21 +194,10 @@ function tokenStatistics(): Record<string, Float64Array> {
  * `surprise` option reads) on the same history: all items but the test item.
  */
 function subsetSurprise(): Float64Array {
-  const codes = Array.from({ length: M }, (_, m) =>
-    Int32Array.from({ length: N + 1 }, (_, i) => (i === 0 ? 0 : data.itemTokens[i * M + m]! + 1)),
-  );
-  const surprise = new SubsetSurprise(codes, N, Number.NEGATIVE_INFINITY);
+  const surprise = new SubsetSurprise(plantedCodes(data), N, Number.NEGATIVE_INFINITY);
   const out = new Float64Array(data.numUsers * M);
   data.sequences.forEach((seq, u) => {
-    const items = Int32Array.from(seq.subarray(0, -1));
-    const prior = surprise.logPrior(
-      items,
-      new Uint8Array(items.length).fill(1),
-      1,
-      items.length,
-      M,
-    );
-    for (let m = 0; m < M; m++) out[u * M + m] = prior[m]!;
+    out.set(surprise.ofHistory(seq.subarray(0, -1)), u * M);
   });
   return out;
 }

@@ -26,10 +26,10 @@ const meanP = new Float64Array(M);
 const top = new Float64Array(M);
 let users = 0;
 for (const seq of ds.sequences) {
-  const items = Int32Array.from(seq.subarray(0, -2));
+  const items = seq.subarray(0, -2);
   if (items.length < 2) continue;
   users++;
-  const r = surprise.logPrior(items, new Uint8Array(items.length).fill(1), 1, items.length, M);
+  const r = surprise.ofHistory(items);
   const p = Array.from(r, Math.exp);
   const z = p.reduce((a, b) => a + b, 0);
   let best = 0;

@@ -85,6 +85,20 @@ export interface PlantedData {
   profiles: { modalities: number[]; preferred: number[][] }[];
 }
 
+/**
+ * Per modality, each item's shown token as a code (token + 1; 0 for the padding
+ * row): the same partition of the items `modalityCodes` gives for the written
+ * item file, without writing it.
+ */
+export function plantedCodes(data: PlantedData): Int32Array[] {
+  const M = data.numModalities;
+  return Array.from({ length: M }, (_, m) =>
+    Int32Array.from({ length: data.numItems + 1 }, (_, i) =>
+      i === 0 ? 0 : data.itemTokens[i * M + m]! + 1,
+    ),
+  );
+}
+
 /** Column name of modality m in the item file and the `.poi` file (`m0`, `m1`, ...). */
 export function plantedModalityName(m: number): string {
   return `m${m}`;

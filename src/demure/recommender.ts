@@ -117,11 +117,12 @@ export class DemureRecommender implements Recommender {
           rng,
         )
       : null;
-    if (cfg.poi && cfg.surprise > 0 && codes === null) {
-      throw new Error("demure: surprise > 0 needs the item codes of every modality");
+    this.surprise = null;
+    if (cfg.poi && cfg.surprise > 0) {
+      if (codes === null)
+        throw new Error("demure: surprise > 0 needs the item codes of every modality");
+      this.surprise = new SubsetSurprise(codes, numItems);
     }
-    this.surprise =
-      cfg.poi && cfg.surprise > 0 && codes !== null ? new SubsetSurprise(codes, numItems) : null;
     this.strength = cfg.poi && cfg.learnStrength ? constantInit([1], 1, "demure.strength") : null;
   }
 
@@ -170,8 +171,7 @@ export class DemureRecommender implements Recommender {
     const baselines = Float64Array.from(views, (v, m) =>
       randomPairCosine(v, this.encoder.encoders[m]!.present),
     );
-    const prior =
-      this.surprise?.logPrior(items, shape.keyMask, shape.batch, shape.length, M) ?? null;
+    const prior = this.surprise?.logPrior(items, shape.keyMask, shape.batch, shape.length) ?? null;
     const poi = this.estimator.forward(history, this.masks(items, shape.keyMask), baselines, prior);
     // By default the recommendation loss sees π as a constant: π is what the
     // pseudo-labels say predicts each user's next item, not whatever mix of

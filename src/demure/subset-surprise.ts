@@ -31,6 +31,8 @@ export class SubsetSurprise {
   private readonly share: Float64Array[];
   private readonly counts: Int32Array;
   private readonly side: number[];
+  /** The model's modalities (the side ones and those left out). */
+  private readonly modalities: number;
 
   /**
    * @param codes per model modality, the item codes (index 0 = padding), or
@@ -42,7 +44,9 @@ export class SubsetSurprise {
     readonly floor = -4,
     maxSetSize = 2,
   ) {
-    this.side = codes.flatMap((c, m) => (c === null ? [] : [m]));
+    this.modalities = codes.length;
+    const side = codes.flatMap((c, m) => (c === null ? [] : [{ m, c, width: maxOf(c) + 1 }]));
+    this.side = side.map((x) => x.m);
     this.sets = subsets(this.side, maxSetSize);
     this.tuple = [];
     this.share = [];
@@ -50,11 +54,10 @@ export class SubsetSurprise {
     for (const set of this.sets) {
       const index = new Map<number, number>();
       const ofItem = new Int32Array(numItems + 1);
-      const cols = set.map((m) => codes[m] ?? new Int32Array(numItems + 1));
-      const widths = cols.map((c) => maxOf(c) + 1);
+      const cols = set.map((m) => side.find((x) => x.m === m)!);
       const tally: number[] = [];
       for (let i = 1; i <= numItems; i++) {
-        const key = cols.reduce((acc, c, k) => acc * widths[k]! + c[i]!, 0);
+        const key = cols.reduce((acc, { c, width }) => acc * width + c[i]!, 0);
         let t = index.get(key);
         if (t === undefined) {
           t = index.size;
@@ -71,12 +74,19 @@ export class SubsetSurprise {
     this.counts = new Int32Array(most);
   }
 
+  /** r_u^m of one history (its items in any order): [M]. */
+  ofHistory(items: ArrayLike<number>): Float32Array {
+    const n = items.length;
+    return this.logPrior(Int32Array.from(items), new Uint8Array(n).fill(1), 1, n);
+  }
+
   /**
    * r_u^m for every row of a batch of histories: [B × M] (M = the model's
    * modalities). `items` [B × L] with `keyMask` 1 on real history items.
    * Rows with fewer than two items, and models with one side modality, get 0.
    */
-  logPrior(items: Int32Array, keyMask: Uint8Array, b: number, l: number, M: number): Float32Array {
+  logPrior(items: Int32Array, keyMask: Uint8Array, b: number, l: number): Float32Array {
+    const M = this.modalities;
     const out = new Float32Array(b * M);
     const S = this.side.length;
     if (S < 2) return out;
@@ -91,7 +101,7 @@ export class SubsetSurprise {
       this.sets.forEach((_, j) => {
         scores[j] = this.score(j, row);
       });
-      const p = this.perModality(scores, M);
+      const p = this.perModality(scores);
       for (const m of this.side) {
         out[r * M + m] = Math.max(this.floor, Math.log(S * p[m]!));
       }
@@ -116,10 +126,10 @@ export class SubsetSurprise {
   }
 
   /** P(m): softmax over the sets, summed over the sets holding m, normalised over m. */
-  private perModality(scores: Float64Array, M: number): Float64Array {
+  private perModality(scores: Float64Array): Float64Array {
     let top = Number.NEGATIVE_INFINITY;
     for (const s of scores) top = Math.max(top, s);
-    const p = new Float64Array(M);
+    const p = new Float64Array(this.modalities);
     let total = 0;
     this.sets.forEach((set, j) => {
       const w = Math.exp(scores[j]! - top);
@@ -128,7 +138,7 @@ export class SubsetSurprise {
         total += w;
       }
     });
-    for (let m = 0; m < M; m++) p[m]! /= total;
+    for (let m = 0; m < p.length; m++) p[m]! /= total;
     return p;
   }
 }

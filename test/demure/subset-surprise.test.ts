@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import { batchOfHistories } from "../../src/data/batches.js";
 import { loadDataset } from "../../src/data/dataset.js";
 import { modalityCodes } from "../../src/data/modality-codes.js";
-import { generatePlanted, writePlanted } from "../../src/data/planted.js";
+import { generatePlanted, plantedCodes, writePlanted } from "../../src/data/planted.js";
 import { pseudoLabels } from "../../src/demure/losses.js";
 import type { DemureRecommender } from "../../src/demure/recommender.js";
 import { SubsetSurprise } from "../../src/demure/subset-surprise.js";
@@ -97,7 +97,7 @@ describe("subset surprise", () => {
     // {A}: 2·log((1 + ½)/2/½) = 2 log 1.5;  {B}: 2·log((0 + ½)/2/½) = 2 log ½;
     // {A,B}: 2·log((0 + ¼)/2/¼) = 2 log ½.  Weights 2.25, 0.25, 0.25:
     // P(A) = 2.5/3, P(B) = 0.5/3, r = log(2·P).
-    const r = s.logPrior(Int32Array.of(1, 2), Uint8Array.of(1, 1), 1, 2, 3);
+    const r = s.logPrior(Int32Array.of(1, 2), Uint8Array.of(1, 1), 1, 2);
     close(r[0]!, 0);
     close(r[1]!, Math.log(5 / 3));
     close(r[2]!, Math.log(1 / 3));
@@ -107,9 +107,9 @@ describe("subset surprise", () => {
     const A = Int32Array.of(0, 1, 1, 2, 2);
     const B = Int32Array.of(0, 1, 2, 1, 2);
     const s = new SubsetSurprise([A, B], 4);
-    const padded = s.logPrior(Int32Array.of(0, 1, 2), Uint8Array.of(0, 1, 1), 1, 3, 2);
+    const padded = s.logPrior(Int32Array.of(0, 1, 2), Uint8Array.of(0, 1, 1), 1, 3);
     close(padded[0]!, Math.log(5 / 3));
-    const single = s.logPrior(Int32Array.of(0, 0, 3), Uint8Array.of(0, 0, 1), 1, 3, 2);
+    const single = s.logPrior(Int32Array.of(0, 0, 3), Uint8Array.of(0, 0, 1), 1, 3);
     assert.deepEqual([...single], [0, 0]);
   });
 
@@ -117,14 +117,11 @@ describe("subset surprise", () => {
     const data = generatePlanted({ users: 300, items: 300, confounding: 0.8, seed: 5 });
     const M = data.numModalities;
     const N = data.numItems;
-    const codes = Array.from({ length: M }, (_, m) =>
-      Int32Array.from({ length: N + 1 }, (_, i) => (i === 0 ? 0 : data.itemTokens[i * M + m]! + 1)),
-    );
+    const codes = plantedCodes(data);
     const s = new SubsetSurprise(codes, N);
     const prior = new Float64Array(data.numUsers * M);
     data.sequences.forEach((seq, u) => {
-      const r = s.logPrior(seq, new Uint8Array(seq.length).fill(1), 1, seq.length, M);
-      prior.set(r, u * M);
+      prior.set(s.ofHistory(seq), u * M);
     });
     const labels = { data: Float64Array.from(data.isPoi), rows: data.numUsers, cols: M };
     const heuristic = coherence(
@@ -175,13 +172,7 @@ test("with --surprise β, an untrained π moves by exactly β·r_u^m in log-odds
   const M = 5;
   const codes = [null, ...ds.modalities.map((m) => modalityCodes(m, ds.numItems))];
   const { items, shape } = trimBatch(batch);
-  const r = new SubsetSurprise(codes, ds.numItems).logPrior(
-    items,
-    shape.keyMask,
-    12,
-    shape.length,
-    M,
-  );
+  const r = new SubsetSurprise(codes, ds.numItems).logPrior(items, shape.keyMask, 12, shape.length);
   let moved = 0;
   for (let u = 0; u < 12; u++) {
     const shift = (m: number) => Math.log(leaning.pi[u * M + m]! / plain.pi[u * M + m]!);
