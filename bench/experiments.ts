@@ -26,6 +26,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../src/util/atomic-write.js";
+import { lockHolder } from "../src/util/run-lock.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const shared = resolve(root, "../shared/data");
@@ -248,6 +249,12 @@ async function runMissing(rows: Row[]): Promise<void> {
     while (next < todo.length) {
       const { row, seed } = todo[next++]!;
       const dir = runDir(row, seed);
+      // Another queue on this machine is training it right now: leave it be.
+      const holder = lockHolder(dir);
+      if (holder !== null) {
+        process.stderr.write(`skipping ${basename(dir)}: in progress (pid ${holder})\n`);
+        continue;
+      }
       // A run stopped part-way (machine restarted, Ctrl-C) continues from its
       // last finished epoch: same result as an uninterrupted run (tested).
       const resumable =

@@ -10,6 +10,7 @@ import { Adam, clipGradNorm, withBufferPool } from "../engine/index.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
+import { lockRunDir } from "../util/run-lock.js";
 import { loadParams, loadTrainingState, saveParams, saveTrainingState } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { evaluateModel } from "./evaluate.js";
@@ -103,111 +104,121 @@ export async function train(
   };
   const perEpoch = countTrainBatches(examples, batchOpts);
 
-  let history: EpochRecord[] = [];
-  let best = Number.NEGATIVE_INFINITY;
-  let bestEpoch = 0;
-  let badEpochs = 0;
-  let seconds = 0;
-  let startEpoch = 1;
-  const resumePath = runPath(outDir, "resume");
-  if (opts.resume === true) {
-    const meta = loadTrainingState(resumePath, params, opt);
-    history = meta.history as EpochRecord[];
-    // JSON has no -Infinity: "no best epoch yet" comes back as null.
-    best = (meta.best as number | null) ?? Number.NEGATIVE_INFINITY;
-    bestEpoch = meta.bestEpoch as number;
-    badEpochs = meta.badEpochs as number;
-    seconds = meta.seconds as number;
-    startEpoch = (meta.epoch as number) + 1;
-    opts.onNote?.(
-      `resuming after epoch ${startEpoch - 1} (best valid ndcg@10 ${best.toFixed(4)} at epoch ${bestEpoch})`,
-    );
-  } else {
-    createRunDir(outDir);
-    writeJson(runPath(outDir, "config"), cfg);
-    if (existsSync(runPath(outDir, "result")))
-      opts.onNote?.(`overwriting the earlier run in ${outDir}`);
+  // One writer per run directory: a second training into it is refused.
+  if (opts.resume !== true) createRunDir(outDir);
+  const release = lockRunDir(outDir);
+  try {
+    return await fit();
+  } finally {
+    release();
   }
-  const checkpoint = (epoch: number) =>
-    saveTrainingState(resumePath, params, opt, {
-      epoch,
-      history,
-      best,
-      bestEpoch,
-      badEpochs,
-      seconds,
-    });
-  if (opts.resume !== true) checkpoint(0);
 
-  let interrupted = false;
-  for (let epoch = startEpoch; epoch <= cfg.epochs && badEpochs < cfg.patience; epoch++) {
-    const t0 = performance.now();
-    const rng = new Rng(epochSeed(cfg.seed, epoch));
-    dropoutRng.reseed(rng.nextU32());
-    opts.onEpochStart?.(epoch, perEpoch);
-    let lossSum = 0;
-    let done = 0;
-    for (const batch of trainBatches(split, examples, batchOpts, rng)) {
-      lossSum += withBufferPool(() => {
-        const loss = model.loss(batch);
-        opt.zeroGrad();
-        loss.backward();
-        if (cfg.clipNorm !== null) clipGradNorm(params, cfg.clipNorm);
-        opt.update();
-        return loss.item();
+  async function fit(): Promise<TrainResult> {
+    let history: EpochRecord[] = [];
+    let best = Number.NEGATIVE_INFINITY;
+    let bestEpoch = 0;
+    let badEpochs = 0;
+    let seconds = 0;
+    let startEpoch = 1;
+    const resumePath = runPath(outDir, "resume");
+    if (opts.resume === true) {
+      const meta = loadTrainingState(resumePath, params, opt);
+      history = meta.history as EpochRecord[];
+      // JSON has no -Infinity: "no best epoch yet" comes back as null.
+      best = (meta.best as number | null) ?? Number.NEGATIVE_INFINITY;
+      bestEpoch = meta.bestEpoch as number;
+      badEpochs = meta.badEpochs as number;
+      seconds = meta.seconds as number;
+      startEpoch = (meta.epoch as number) + 1;
+      opts.onNote?.(
+        `resuming after epoch ${startEpoch - 1} (best valid ndcg@10 ${best.toFixed(4)} at epoch ${bestEpoch})`,
+      );
+    } else {
+      writeJson(runPath(outDir, "config"), cfg);
+      if (existsSync(runPath(outDir, "result")))
+        opts.onNote?.(`overwriting the earlier run in ${outDir}`);
+    }
+    const checkpoint = (epoch: number) =>
+      saveTrainingState(resumePath, params, opt, {
+        epoch,
+        history,
+        best,
+        bestEpoch,
+        badEpochs,
+        seconds,
       });
-      done++;
-      opts.onBatch?.(epoch, done, perEpoch, lossSum / done);
-      // Let signal handlers run (Ctrl-C) between batches.
-      await new Promise<void>((r) => setImmediate(r));
-      if (opts.shouldStop?.() === true) {
-        interrupted = true;
-        break;
-      }
-    }
-    if (interrupted) break;
-    const rec: EpochRecord = { epoch, loss: lossSum / Math.max(1, done), seconds: 0 };
-    if (epoch % cfg.evalEvery === 0 || epoch === cfg.epochs) {
-      rec.valid = evaluateModel(model, split.valid, evalOpts).metrics;
-      const score = rec.valid["ndcg@10"] ?? 0;
-      if (score > best) {
-        best = score;
-        bestEpoch = epoch;
-        badEpochs = 0;
-        saveParams(runPath(outDir, "best"), params, { epoch, valid: rec.valid });
-      } else {
-        badEpochs++;
-      }
-    }
-    rec.seconds = (performance.now() - t0) / 1000;
-    seconds += rec.seconds;
-    history.push(rec);
-    checkpoint(epoch);
-    writeMetrics(outDir, history);
-    opts.onEpoch?.(rec);
-  }
+    if (opts.resume !== true) checkpoint(0);
 
-  const result: TrainResult = {
-    model: cfg.model,
-    variant: cfg.variant,
-    dataset: ds.name,
-    epochs_run: history.length,
-    best_epoch: bestEpoch,
-    train_seconds: Math.round(seconds * 100) / 100,
-    valid: {},
-    test: {},
-    run_dir: resolve(outDir),
-  };
-  if (interrupted) return { ...result, interrupted: true };
-  if (bestEpoch > 0) loadParams(runPath(outDir, "best"), params);
-  result.valid = evaluateModel(model, split.valid, evalOpts).metrics;
-  result.test = evaluateModel(model, split.test, evalOpts).metrics;
-  if (model instanceof DemureRecommender && model.estimator !== null) {
-    const labels = await readPoiLabels(ds);
-    if (labels !== null) Object.assign(result, poiAucReport(model, ds, labels, cfg.maxLength));
+    let interrupted = false;
+    for (let epoch = startEpoch; epoch <= cfg.epochs && badEpochs < cfg.patience; epoch++) {
+      const t0 = performance.now();
+      const rng = new Rng(epochSeed(cfg.seed, epoch));
+      dropoutRng.reseed(rng.nextU32());
+      opts.onEpochStart?.(epoch, perEpoch);
+      let lossSum = 0;
+      let done = 0;
+      for (const batch of trainBatches(split, examples, batchOpts, rng)) {
+        lossSum += withBufferPool(() => {
+          const loss = model.loss(batch);
+          opt.zeroGrad();
+          loss.backward();
+          if (cfg.clipNorm !== null) clipGradNorm(params, cfg.clipNorm);
+          opt.update();
+          return loss.item();
+        });
+        done++;
+        opts.onBatch?.(epoch, done, perEpoch, lossSum / done);
+        // Let signal handlers run (Ctrl-C) between batches.
+        await new Promise<void>((r) => setImmediate(r));
+        if (opts.shouldStop?.() === true) {
+          interrupted = true;
+          break;
+        }
+      }
+      if (interrupted) break;
+      const rec: EpochRecord = { epoch, loss: lossSum / Math.max(1, done), seconds: 0 };
+      if (epoch % cfg.evalEvery === 0 || epoch === cfg.epochs) {
+        rec.valid = evaluateModel(model, split.valid, evalOpts).metrics;
+        const score = rec.valid["ndcg@10"] ?? 0;
+        if (score > best) {
+          best = score;
+          bestEpoch = epoch;
+          badEpochs = 0;
+          saveParams(runPath(outDir, "best"), params, { epoch, valid: rec.valid });
+        } else {
+          badEpochs++;
+        }
+      }
+      rec.seconds = (performance.now() - t0) / 1000;
+      seconds += rec.seconds;
+      history.push(rec);
+      checkpoint(epoch);
+      writeMetrics(outDir, history);
+      opts.onEpoch?.(rec);
+    }
+
+    const result: TrainResult = {
+      model: cfg.model,
+      variant: cfg.variant,
+      dataset: ds.name,
+      epochs_run: history.length,
+      best_epoch: bestEpoch,
+      train_seconds: Math.round(seconds * 100) / 100,
+      valid: {},
+      test: {},
+      run_dir: resolve(outDir),
+    };
+    if (interrupted) return { ...result, interrupted: true };
+    if (bestEpoch > 0) loadParams(runPath(outDir, "best"), params);
+    result.valid = evaluateModel(model, split.valid, evalOpts).metrics;
+    result.test = evaluateModel(model, split.test, evalOpts).metrics;
+    if (model instanceof DemureRecommender && model.estimator !== null) {
+      const labels = await readPoiLabels(ds);
+      if (labels !== null) Object.assign(result, poiAucReport(model, ds, labels, cfg.maxLength));
+    }
+    writeJson(runPath(outDir, "result"), result);
+    return result;
   }
-  writeJson(runPath(outDir, "result"), result);
-  return result;
 }
 
 /** metrics.jsonl is rewritten whole (atomically) so a crash never leaves a torn or duplicated line. */

@@ -89,8 +89,14 @@ test("kill -9 mid-training, then --resume, ends with the same best metrics as an
     "the kill must land before the run finished",
   );
 
+  assert.equal(existsSync(join(dir, ".lock")), true, "the killed run leaves its lock behind");
   const resumed = demure(["train", "--resume", "--out", dir, "--json"]);
   assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(
+    existsSync(join(dir, ".lock")),
+    false,
+    "the stale lock was taken over, then released",
+  );
   const got = lastJson(resumed.stdout);
   assert.equal(got.best_epoch, want.best_epoch);
   assert.equal(got.epochs_run, want.epochs_run);

@@ -1,0 +1,75 @@
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "./errors.js";
+
+/**
+ * One writer per run directory. Two trainings writing into the same folder
+ * (a queue started twice, `--resume` while the run is still going) would
+ * interleave their checkpoints; the second is refused instead.
+ *
+ * The lock is a `.lock` file holding the owner's process id, created with
+ * O_EXCL so that exactly one process wins. A lock whose process is gone
+ * (killed, machine restarted) is stale and taken over. Process ids are only
+ * meaningful on one machine: folders shared between machines are not guarded.
+ */
+const LOCK = ".lock";
+
+/** The process id holding `dir`, or null if nobody (alive) does. */
+export function lockHolder(dir: string): number | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, LOCK), "utf8");
+  } catch {
+    return null;
+  }
+  const pid = Number.parseInt(text, 10);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
+}
+
+/**
+ * Take `dir` (which must exist) for this process; returns the release
+ * function. Throws a UserError naming the holder if a live process has it.
+ */
+export function lockRunDir(dir: string): () => void {
+  const path = join(dir, LOCK);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, "wx");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = lockHolder(dir);
+      if (holder !== null && holder !== process.pid)
+        throw new UserError(
+          `another process (pid ${holder}) is training into this run directory; wait for it to finish or stop it first`,
+          { file: dir },
+        );
+      rmSync(path, { force: true }); // stale (its process is gone) or our own
+      continue;
+    }
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      process.off("exit", release);
+      if (lockHolder(dir) === process.pid) rmSync(path, { force: true });
+    };
+    process.on("exit", release);
+    return release;
+  }
+  throw new UserError("could not take the run directory's lock (another process keeps taking it)", {
+    file: dir,
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
