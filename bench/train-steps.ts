@@ -5,6 +5,7 @@
  *
  *   node dist/bench/train-steps.js DATA_DIR [--model sasrec|gru4rec]
  *        [--variant id|mm|demure] [--steps 30] [--warmup 5] [--seed 1]
+ *        [--config FILE]   (a train config, e.g. Demure's switches, to time an ablation)
  *
  * Steps are the first batches of epoch 1 (same batching as training: length
  * buckets, batch 256). Prints one JSON line: mean and median ms per step,
@@ -14,13 +15,13 @@ import { parseArgs } from "node:util";
 import { countTrainBatches, trainBatches, trainingExamples } from "../src/data/batches.js";
 import { leaveOneOut } from "../src/data/split.js";
 import { Adam, engineInfo, withBufferPool } from "../src/engine/index.js";
-import { resolveConfig } from "../src/train/config.js";
+import { readConfigFile, resolveConfig } from "../src/train/config.js";
 import { buildModel } from "../src/train/model.js";
 import { loadForConfig } from "../src/train/trainer.js";
 import { Rng } from "../src/util/rng.js";
 
 const usage =
-  "usage: node dist/bench/train-steps.js DATA_DIR [--model sasrec|gru4rec] [--variant id|mm|demure] [--steps N] [--warmup N] [--seed S]";
+  "usage: node dist/bench/train-steps.js DATA_DIR [--model sasrec|gru4rec] [--variant id|mm|demure] [--steps N] [--warmup N] [--seed S] [--config FILE]";
 let parsed: ReturnType<typeof parse>;
 function parse() {
   return parseArgs({
@@ -30,6 +31,7 @@ function parse() {
       steps: { type: "string", default: "30" },
       warmup: { type: "string", default: "5" },
       seed: { type: "string", default: "1" },
+      config: { type: "string" },
     },
     strict: true,
     allowPositionals: true,
@@ -48,6 +50,7 @@ if (data === undefined) {
 }
 const f = parsed.values;
 const cfg = resolveConfig({
+  ...(f.config === undefined ? {} : readConfigFile(f.config)),
   data,
   model: f.model,
   variant: f.variant,
