@@ -50,6 +50,17 @@ export interface Dataset {
   notes: string[];
 }
 
+/** The error for a user id the dataset does not have, with a few ids it does have as a hint. */
+export function unknownUser(ds: Dataset, userId: string): UserError {
+  const some = ds.userIds
+    .slice(0, 3)
+    .map((id) => JSON.stringify(id))
+    .join(", ");
+  return new UserError(
+    `unknown user ${JSON.stringify(userId)} in ${ds.name} (its ${ds.numUsers} user ids are like ${some})`,
+  );
+}
+
 const KNOWN_SUFFIXES = new Set(["inter", "item", "user", "kg", "link"]);
 
 /**

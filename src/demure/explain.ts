@@ -1,5 +1,5 @@
 import { batchOfHistories } from "../data/batches.js";
-import type { Dataset } from "../data/dataset.js";
+import { type Dataset, unknownUser } from "../data/dataset.js";
 import type { Modality } from "../data/modality-types.js";
 import { UserError } from "../util/errors.js";
 import type { DemureRecommender } from "./recommender.js";
@@ -46,7 +46,7 @@ export function explainUser(
   top = 3,
 ): Explanation {
   const u = ds.userIndex.get(userId);
-  if (u === undefined) throw new UserError(`unknown user "${userId}" in ${ds.name}`);
+  if (u === undefined) throw unknownUser(ds, userId);
   const seq = ds.sequences[u]!;
   const h = seq.subarray(Math.max(0, seq.length - maxLength));
   const batch = batchOfHistories([h], maxLength);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { explainUser, modalityValue } from "../demure/explain.js";
@@ -182,7 +182,11 @@ export function buildServer(run: LoadedRun, opts: ServeOptions = {}): FastifyIns
     };
   });
 
-  app.get("/runs/metrics", async () => ({ run: run.config, epochs }));
+  // The config without the server's folders: the dataset by name only.
+  app.get("/runs/metrics", async () => ({
+    run: { ...run.config, data: basename(run.config.data) },
+    epochs,
+  }));
 
   app.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").send(page));
   app.get("/assets/app.js", async (_req, reply) =>

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { batchOfHistories } from "../data/batches.js";
-import type { Dataset } from "../data/dataset.js";
+import { type Dataset, unknownUser } from "../data/dataset.js";
 import { type LeaveOneOutSplit, leaveOneOut } from "../data/split.js";
 import { noGrad } from "../engine/index.js";
 import type { Recommender } from "../models/recommender.js";
@@ -34,6 +34,11 @@ export async function loadRun(dir: string, opts: { dataDir?: string } = {}): Pro
     opts.dataDir === undefined ? saved : { ...saved, data: opts.dataDir },
     runPath(dir, "config"),
   );
+  if (opts.dataDir === undefined && !existsSync(config.data))
+    throw new UserError(
+      `the run's dataset folder ${JSON.stringify(config.data)} is not there (moved?); pass --data DIR`,
+      { file: runPath(dir, "config") },
+    );
   const dataset = await loadForConfig(config);
   const model = buildModel(dataset, config, new Rng(config.seed), new Rng(0));
   const best = runPath(dir, "best");
@@ -81,7 +86,7 @@ export function recommendForHistory(
 /** Top-k for a known user (raw id): history = the user's whole sequence, seen items excluded. */
 export function recommendForUser(run: LoadedRun, userId: string, k: number): Recommendation[] {
   const u = run.dataset.userIndex.get(userId);
-  if (u === undefined) throw new UserError(`unknown user "${userId}" in ${run.dataset.name}`);
+  if (u === undefined) throw unknownUser(run.dataset, userId);
   return recommendForHistory(run, run.dataset.sequences[u]!, k);
 }
 

@@ -134,7 +134,8 @@ export async function train(
         `resuming after epoch ${startEpoch - 1} (best valid ndcg@10 ${best.toFixed(4)} at epoch ${bestEpoch})`,
       );
     } else {
-      writeJson(runPath(outDir, "config"), cfg);
+      // The data folder is kept absolute, so the run loads from any working directory.
+      writeJson(runPath(outDir, "config"), { ...cfg, data: resolve(cfg.data) });
       if (existsSync(runPath(outDir, "result")))
         opts.onNote?.(`overwriting the earlier run in ${outDir}`);
     }

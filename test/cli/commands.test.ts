@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { test } from "node:test";
 import { demure, demureAsync, lastJson, tempDir } from "./helpers.js";
 
@@ -20,6 +20,12 @@ test("train, evaluate, recommend, explain and serve agree with each other throug
   ]);
   assert.equal(gen.code, 0, gen.stderr);
   assert.equal(lastJson(gen.stdout).users, 120);
+  assert.equal(lastJson(gen.stdout).name, "planted", "the name defaults to the folder's");
+  const plain = demure(["generate", "planted", "--out", join(root, "small"), "--users", "30"]);
+  assert.match(
+    plain.stdout,
+    /^wrote small: 30 users, 500 items, 4 modalities, \d+ interactions to /,
+  );
   const cfg = join(root, "c.json");
   writeFileSync(
     cfg,
@@ -29,7 +35,7 @@ test("train, evaluate, recommend, explain and serve agree with each other throug
   const tr = demure([
     "train",
     "--data",
-    data,
+    relative(process.cwd(), data), // relative on purpose: the run must still load from anywhere
     "--model",
     "sasrec",
     "--variant",
@@ -90,7 +96,39 @@ test("train, evaluate, recommend, explain and serve agree with each other throug
   );
   for (const it of items) assert.ok(!seen.has(it), `item ${it} was already seen by user 5`);
 
-  assert.equal(demure(["recommend", "--run", run, "--user", "no-such-user"]).code, 2);
+  const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8")) as { data: string };
+  assert.equal(config.data, data, "config.json keeps the data folder absolute");
+  const unknown = demure(["recommend", "--run", run, "--user", "no-such-user"]);
+  assert.equal(unknown.code, 2);
+  assert.match(
+    unknown.stderr,
+    /unknown user "no-such-user" in planted \(its 120 user ids are like "1"/,
+  );
+  // The data folder moved: a message that says so, then --data finds it.
+  const moved = join(root, "elsewhere", "planted"); // files are named after their folder
+  mkdirSync(dirname(moved));
+  renameSync(data, moved);
+  const lost = demure(["recommend", "--run", run, "--user", "5"]);
+  assert.equal(lost.code, 2);
+  assert.match(
+    lost.stderr,
+    /config\.json: the run's dataset folder .* is not there \(moved\?\); pass --data DIR/,
+  );
+  const found = demure([
+    "recommend",
+    "--run",
+    run,
+    "--user",
+    "5",
+    "--k",
+    "7",
+    "--data",
+    moved,
+    "--json",
+  ]);
+  assert.equal(found.code, 0, found.stderr);
+  assert.deepEqual(lastJson(found.stdout).items, lastJson(rec.stdout).items);
+  renameSync(moved, data);
   assert.equal(
     demure(["explain", "--run", run, "--user", "5"]).code,
     2,

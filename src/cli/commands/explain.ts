@@ -13,10 +13,11 @@ export function registerExplain(program: Command): void {
     )
     .requiredOption("--run <dir>", "run directory of a model trained with --variant demure")
     .requiredOption("--user <id>", "user id as in the dataset's .inter file")
+    .option("--data <dir>", "the run's dataset folder, if it has moved since training")
     .option("--json", "print one JSON object as the last stdout line")
-    .action(async (flags: { run: string; user: string; json?: boolean }) => {
+    .action(async (flags: { run: string; user: string; data?: string; json?: boolean }) => {
       const out = makeOutput(flags.json === true);
-      const run = await loadRun(flags.run);
+      const run = await loadRun(flags.run, flags.data === undefined ? {} : { dataDir: flags.data });
       if (!(run.model instanceof DemureRecommender)) {
         throw new UserError(
           `explain needs a run trained with --variant demure; this one is ${run.config.variant}`,

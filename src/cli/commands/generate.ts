@@ -62,7 +62,7 @@ export function registerGenerate(program: Command): void {
       out.result(
         {
           dir: f.out,
-          name: f.name,
+          name,
           users: data.numUsers,
           items: data.numItems,
           modalities: data.numModalities,

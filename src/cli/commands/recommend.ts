@@ -11,16 +11,22 @@ export function registerRecommend(program: Command): void {
     .requiredOption("--run <dir>", "run directory written by `demure train`")
     .requiredOption("--user <id>", "user id as in the dataset's .inter file")
     .option("--k <n>", "how many items", positiveInt("--k"), 10)
+    .option("--data <dir>", "the run's dataset folder, if it has moved since training")
     .option("--json", "print one JSON object as the last stdout line")
-    .action(async (flags: { run: string; user: string; k: number; json?: boolean }) => {
-      const out = makeOutput(flags.json === true);
-      const run = await loadRun(flags.run);
-      const items = recommendForUser(run, flags.user, flags.k);
-      out.result({ user: flags.user, k: flags.k, items }, (r) =>
-        formatTable(
-          ["rank", "item", "score"],
-          r.items.map((it, i) => [String(i + 1), it.item, it.score.toFixed(4)]),
-        ),
-      );
-    });
+    .action(
+      async (flags: { run: string; user: string; k: number; data?: string; json?: boolean }) => {
+        const out = makeOutput(flags.json === true);
+        const run = await loadRun(
+          flags.run,
+          flags.data === undefined ? {} : { dataDir: flags.data },
+        );
+        const items = recommendForUser(run, flags.user, flags.k);
+        out.result({ user: flags.user, k: flags.k, items }, (r) =>
+          formatTable(
+            ["rank", "item", "score"],
+            r.items.map((it, i) => [String(i + 1), it.item, it.score.toFixed(4)]),
+          ),
+        );
+      },
+    );
 }

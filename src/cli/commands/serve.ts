@@ -16,22 +16,28 @@ export function registerServe(program: Command): void {
     )
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port (0 = any free port)", nonNegativeInt("--port"), 8080)
+    .option("--data <dir>", "the run's dataset folder, if it has moved since training")
     .option("--json", "print one JSON object (the address) as the last stdout line once listening")
-    .action(async (flags: { run: string; host: string; port: number; json?: boolean }) => {
-      const out = makeOutput(flags.json === true);
-      const run = await loadRun(flags.run);
-      const app = buildServer(run, { logger: true });
-      const address = await app.listen({ host: flags.host, port: flags.port });
-      out.result(
-        { address, run: run.dir },
-        (r) => `serving ${r.run} at ${r.address} (Ctrl-C or SIGTERM to stop)`,
-      );
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          app.close().then(() => resolve());
-        };
-        process.once("SIGTERM", stop);
-        process.once("SIGINT", stop);
-      });
-    });
+    .action(
+      async (flags: { run: string; host: string; port: number; data?: string; json?: boolean }) => {
+        const out = makeOutput(flags.json === true);
+        const run = await loadRun(
+          flags.run,
+          flags.data === undefined ? {} : { dataDir: flags.data },
+        );
+        const app = buildServer(run, { logger: true });
+        const address = await app.listen({ host: flags.host, port: flags.port });
+        out.result(
+          { address, run: run.dir },
+          (r) => `serving ${r.run} at ${r.address} (Ctrl-C or SIGTERM to stop)`,
+        );
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            app.close().then(() => resolve());
+          };
+          process.once("SIGTERM", stop);
+          process.once("SIGINT", stop);
+        });
+      },
+    );
 }
