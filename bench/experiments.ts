@@ -48,11 +48,11 @@ const REAL = ["--patience", "5"];
 /** Demure's options, each a row beside plain Demure where it was tried. */
 const DEMURE_OPTIONS: Array<{ variant: string; flags: string[]; groups: (g: string) => boolean }> =
   [
-    // A learned strength of the weights: tried on validation on scientific.
+    // A learned strength of the weights: tried on validation on scientific and planted.
     {
       variant: "demure + learned strength",
       flags: ["--learn-strength"],
-      groups: (g) => g === "scientific",
+      groups: (g) => g === "scientific" || g === "planted",
     },
     // The subset-surprise prior, where POI labels measure what it adds.
     {
