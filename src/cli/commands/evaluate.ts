@@ -12,7 +12,7 @@ export function registerEvaluate(program: Command): void {
     .option("--json", "print one JSON object as the last stdout line")
     .action(async (flags: { run: string; data?: string; json?: boolean }) => {
       const out = makeOutput(flags.json === true);
-      const run = await loadRun(flags.run, flags.data === undefined ? {} : { dataDir: flags.data });
+      const run = await loadRun(flags.run, { dataDir: flags.data });
       const test = contractMetrics(evaluateRun(run));
       out.result({ test }, (r) => formatMetrics("test", r.test));
     });

@@ -17,7 +17,7 @@ export function registerExplain(program: Command): void {
     .option("--json", "print one JSON object as the last stdout line")
     .action(async (flags: { run: string; user: string; data?: string; json?: boolean }) => {
       const out = makeOutput(flags.json === true);
-      const run = await loadRun(flags.run, flags.data === undefined ? {} : { dataDir: flags.data });
+      const run = await loadRun(flags.run, { dataDir: flags.data });
       if (!(run.model instanceof DemureRecommender)) {
         throw new UserError(
           `explain needs a run trained with --variant demure; this one is ${run.config.variant}`,

@@ -16,10 +16,7 @@ export function registerRecommend(program: Command): void {
     .action(
       async (flags: { run: string; user: string; k: number; data?: string; json?: boolean }) => {
         const out = makeOutput(flags.json === true);
-        const run = await loadRun(
-          flags.run,
-          flags.data === undefined ? {} : { dataDir: flags.data },
-        );
+        const run = await loadRun(flags.run, { dataDir: flags.data });
         const items = recommendForUser(run, flags.user, flags.k);
         out.result({ user: flags.user, k: flags.k, items }, (r) =>
           formatTable(

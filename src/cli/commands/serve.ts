@@ -21,10 +21,7 @@ export function registerServe(program: Command): void {
     .action(
       async (flags: { run: string; host: string; port: number; data?: string; json?: boolean }) => {
         const out = makeOutput(flags.json === true);
-        const run = await loadRun(
-          flags.run,
-          flags.data === undefined ? {} : { dataDir: flags.data },
-        );
+        const run = await loadRun(flags.run, { dataDir: flags.data });
         const app = buildServer(run, { logger: true });
         const address = await app.listen({ host: flags.host, port: flags.port });
         out.result(
