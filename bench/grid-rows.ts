@@ -1,0 +1,92 @@
+/**
+ * The rows of the experiment grid (bench/experiments.ts): every dataset ×
+ * backbone × variant, Demure's options where they were tried, and the
+ * ablations. A row is one `demure train` command without its seed.
+ */
+import { join } from "node:path";
+
+export interface Row {
+  group: string;
+  model: string;
+  variant: string;
+  args: string[];
+}
+
+/** Where the datasets live: the shared real data and the two generated planted sets. */
+export interface GridData {
+  shared: string;
+  planted: string;
+  confounded: string;
+}
+
+/** Every run stops after 5 epochs without a better validation NDCG@10. */
+const REAL = ["--patience", "5"];
+
+/** Demure's options, each a row beside plain Demure where it was tried. */
+const DEMURE_OPTIONS: Array<{ variant: string; flags: string[]; groups: (g: string) => boolean }> =
+  [
+    // A learned strength of the weights: tried on validation on scientific and planted.
+    {
+      variant: "demure + learned strength",
+      flags: ["--learn-strength"],
+      groups: (g) => g === "scientific" || g === "planted",
+    },
+    // The subset-surprise prior, where POI labels measure what it adds.
+    {
+      variant: "demure + surprise",
+      flags: ["--surprise", "1"],
+      groups: (g) => g.startsWith("planted"),
+    },
+  ];
+
+export function gridRows({ shared, planted, confounded }: GridData): Row[] {
+  const rows: Row[] = [];
+  const data: Array<[string, string, string[]]> = [
+    ["planted", planted, REAL],
+    ["planted confounded 0.8", confounded, REAL],
+    ["ml-100k", join(shared, "ml-100k"), REAL],
+    ["scientific", join(shared, "scientific"), REAL],
+    ["beauty", join(shared, "beauty"), REAL],
+    ["ml-100k + 2 noise modalities", join(shared, "ml-100k"), [...REAL, "--noise-modalities", "2"]],
+    [
+      "scientific + 2 noise modalities",
+      join(shared, "scientific"),
+      [...REAL, "--noise-modalities", "2"],
+    ],
+  ];
+  for (const [group, dir, extra] of data) {
+    for (const model of ["sasrec", "gru4rec"]) {
+      for (const variant of ["id", "mm", "demure"]) {
+        if (extra.includes("--noise-modalities") && variant === "id") continue;
+        const args = ["--data", dir, "--model", model, "--variant", variant, ...extra];
+        rows.push({ group, model, variant, args });
+        if (variant !== "demure") continue;
+        for (const option of DEMURE_OPTIONS) {
+          if (option.groups(group)) {
+            rows.push({ group, model, variant: option.variant, args: [...args, ...option.flags] });
+          }
+        }
+      }
+    }
+  }
+  const ablations: Array<[string[], string]> = [
+    [["--no-poi"], "no POI estimator"],
+    [["--no-poi-loss"], "no L_poi"],
+    [["--no-cl"], "no L_cl"],
+    [["--hard-topk", "1"], "hard top-1"],
+  ];
+  for (const [group, dir, extra] of [
+    ["planted", planted, REAL],
+    ["ml-100k", join(shared, "ml-100k"), REAL],
+  ] as const) {
+    for (const [flag, name] of ablations) {
+      rows.push({
+        group: `${group} ablations`,
+        model: "sasrec",
+        variant: `demure, ${name}`,
+        args: ["--data", dir, "--model", "sasrec", "--variant", "demure", ...extra, ...flag],
+      });
+    }
+  }
+  return rows;
+}
