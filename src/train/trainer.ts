@@ -10,7 +10,7 @@ import { Adam, clipGradNorm, withBufferPool } from "../engine/index.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { lockRunDir } from "../util/run-lock.js";
+import { withRunDirLock } from "../util/run-lock.js";
 import { loadParams, loadTrainingState, saveParams, saveTrainingState } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { evaluateModel } from "./evaluate.js";
@@ -104,16 +104,9 @@ export async function train(
   };
   const perEpoch = countTrainBatches(examples, batchOpts);
 
-  // One writer per run directory: a second training into it is refused.
   if (opts.resume !== true) createRunDir(outDir);
-  const release = lockRunDir(outDir);
-  try {
-    return await fit();
-  } finally {
-    release();
-  }
-
-  async function fit(): Promise<TrainResult> {
+  // One writer per run directory: a second training into it is refused.
+  return withRunDirLock(outDir, async () => {
     let history: EpochRecord[] = [];
     let best = Number.NEGATIVE_INFINITY;
     let bestEpoch = 0;
@@ -219,7 +212,7 @@ export async function train(
     }
     writeJson(runPath(outDir, "result"), result);
     return result;
-  }
+  });
 }
 
 /** metrics.jsonl is rewritten whole (atomically) so a crash never leaves a torn or duplicated line. */

@@ -73,3 +73,13 @@ function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
+
+/** Run `fn` holding `dir` (which must exist); the lock is released however `fn` ends. */
+export async function withRunDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const release = lockRunDir(dir);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
