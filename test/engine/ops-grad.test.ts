@@ -83,6 +83,8 @@ describe("broadcasting arithmetic gradients", () => {
     ["scalar", [3, 4], [1]],
     ["general", [2, 1, 3], [1, 4, 1]],
     ["left operand broadcast", [4], [3, 4]],
+    ["column with row (outer)", [3, 1], [4]],
+    ["row with column (outer)", [4], [3, 1]],
   ];
   for (const [name, sa, sb] of cases) {
     test(`add/sub/mul/div ${name}`, () => {
@@ -92,6 +94,21 @@ describe("broadcasting arithmetic gradients", () => {
       gradcheck(([a, b]) => div(a!, b!), [P(sa), P(sb, 0.5, 1.5)]);
     });
   }
+  test("a column with a row: every a_i (op) b_k, exactly as float32 arithmetic gives it", () => {
+    const a = P([5, 1]);
+    const b = P([7]);
+    for (const [op, f] of [
+      [mul, (x: number, y: number) => x * y],
+      [add, (x: number, y: number) => x + y],
+    ] as const) {
+      for (const out of [op(a, b), op(b, a)]) {
+        assert.deepEqual(out.shape, [5, 7]);
+        for (let i = 0; i < 5; i++)
+          for (let k = 0; k < 7; k++)
+            assert.equal(out.data[i * 7 + k], Math.fround(f(a.data[i]!, b.data[k]!)));
+      }
+    }
+  });
   test("scale and addScalar", () => {
     gradcheck(([a]) => scale(a!, -2.5), [P([3, 4])]);
     gradcheck(([a]) => addScalar(a!, 3), [P([3, 4])]);

@@ -1,7 +1,7 @@
 import { BinaryOp, type BinaryOpName, native, UnaryOp, type UnaryOpName } from "../native.js";
 import { allocUninit } from "../pool.js";
 import { addInto, fromOp, type Tensor } from "../tensor.js";
-import { broadcastApply, broadcastShape, layoutOf, reduceInto } from "./broadcast.js";
+import { broadcastApply, broadcastShape, type Layout, layoutOf, reduceInto } from "./broadcast.js";
 
 const jsBinary: Record<BinaryOpName, (x: number, y: number) => number> = {
   add: (x, y) => x + y,
@@ -19,6 +19,14 @@ function binary(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
   if (la.mode === 0 && lb.mode !== -1) {
     out = allocUninit(a.size);
     native.binary(BinaryOp[op], lb.mode, a.data, b.data, out, lb.rows, lb.cols);
+  } else if ((op === "add" || op === "mul") && outer(la, lb)) {
+    // A column times (or plus) a row: repeat the row, then apply the column to
+    // it in place. add and mul commute exactly, so operand order does not matter.
+    const [row, col] = la.mode === 1 ? [a, b] : [b, a];
+    const { rows, cols } = la.mode === 1 ? la : lb;
+    out = allocUninit(rows * cols);
+    native.fillRows(row.data, out, rows, cols);
+    native.binary(BinaryOp[op], 2, out, col.data, out, rows, cols);
   } else {
     out = broadcastApply(jsBinary[op], a.data, a.shape, b.data, b.shape, shape);
   }
@@ -41,6 +49,15 @@ function binary(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
       } else addInto(t, g);
     }
   });
+}
+
+/** One operand a column repeated over the columns, the other a row repeated over the rows. */
+function outer(la: Layout, lb: Layout): boolean {
+  return (
+    ((la.mode === 1 && lb.mode === 2) || (la.mode === 2 && lb.mode === 1)) &&
+    la.rows === lb.rows &&
+    la.cols === lb.cols
+  );
 }
 
 /** dL/d(input) over the broadcast output shape, before reduction to the input's shape. */
