@@ -63,8 +63,18 @@ export interface DemureConfig {
   learnStrength: boolean;
 }
 
+/** The item side of the model, per modality and whole. */
+interface ItemSide {
+  views: Tensor[];
+  /** [P_1 | .. | P_M]: [N+1, M·d] (null outside evaluation: built per step from the views). */
+  catalogue: Tensor | null;
+  /** Per modality, the mean cosine of random item pairs (the coherence feature's baseline). */
+  baselines: Float64Array;
+}
+
 /** One batch seen through the users' POI weights. */
 interface Pass {
+  side: ItemSide;
   views: Tensor[];
   /** Per modality, the history's vectors [B, L, d] (gathered once; the estimator and the backbone share them). */
   history: Tensor[];
@@ -90,7 +100,8 @@ export class DemureRecommender implements Recommender {
   private readonly surprise: SubsetSurprise | null;
   /** The learned strength a of the weights (null: fixed at 1). */
   readonly strength: Tensor | null;
-  private cache: Tensor[] | null = null;
+  /** The item side, fixed during evaluation: computed once in `beginEval`, not per batch. */
+  private cache: ItemSide | null = null;
 
   constructor(
     readonly encoder: ItemEncoder,
@@ -130,13 +141,32 @@ export class DemureRecommender implements Recommender {
     return this.encoder.modalityNames;
   }
 
-  private views(): Tensor[] {
-    return this.cache ?? this.encoder.views();
+  /** The item side: the views, their concatenation [P_1 | .. | P_M] and each view's random-pair cosine. */
+  private itemSide(): ItemSide {
+    if (this.cache !== null) return this.cache;
+    const views = this.encoder.views();
+    return {
+      views,
+      // In training the views change every step; the product concatenates them afresh.
+      catalogue: null,
+      baselines:
+        this.estimator === null
+          ? new Float64Array(views.length)
+          : Float64Array.from(views, (v, m) =>
+              randomPairCosine(v, this.encoder.encoders[m]!.present),
+            ),
+    };
   }
 
-  /** Evaluation computes the item-side views once for all batches. */
+  /**
+   * Evaluation computes the item side once for all batches, so a batch costs
+   * its users' states and one product with the catalogue, whatever its size.
+   */
   beginEval(): void {
-    this.cache = noGrad(() => this.encoder.views());
+    this.cache = noGrad(() => {
+      const side = this.itemSide();
+      return { ...side, catalogue: concat(side.views, 1) };
+    });
   }
 
   endEval(): void {
@@ -153,12 +183,14 @@ export class DemureRecommender implements Recommender {
   }
 
   private pass(batch: SeqBatch): Pass {
-    const views = this.views();
+    const side = this.itemSide();
+    const views = side.views;
     const { items, shape } = trimBatch(batch);
     const M = views.length;
     const history = views.map((v) => embedding(v, items, [shape.batch, shape.length]));
     if (this.estimator === null) {
       return {
+        side,
         views,
         history,
         items,
@@ -168,17 +200,19 @@ export class DemureRecommender implements Recommender {
         w: tensor(new Float32Array(shape.batch * M).fill(1), [shape.batch, M]),
       };
     }
-    const baselines = Float64Array.from(views, (v, m) =>
-      randomPairCosine(v, this.encoder.encoders[m]!.present),
-    );
     const prior = this.surprise?.logPrior(items, shape.keyMask, shape.batch, shape.length) ?? null;
-    const poi = this.estimator.forward(history, this.masks(items, shape.keyMask), baselines, prior);
+    const poi = this.estimator.forward(
+      history,
+      this.masks(items, shape.keyMask),
+      side.baselines,
+      prior,
+    );
     // By default the recommendation loss sees π as a constant: π is what the
     // pseudo-labels say predicts each user's next item, not whatever mix of
     // modalities happens to lower L_rec (on the planted data that mix drifted
     // away from the POI and ranked worse on validation; docs/results.md).
     const pi = this.cfg.recLossTrainsPoi ? poi.pi : constant(poi.pi);
-    return { views, history, items, shape, poi, prior, w: this.weightsFrom(pi) };
+    return { side, views, history, items, shape, poi, prior, w: this.weightsFrom(pi) };
   }
 
   /** w_u from π_u, moved toward MM's weights of 1 by the learned strength when it is on. */
@@ -221,7 +255,8 @@ export class DemureRecommender implements Recommender {
   private scores(h: Tensor, p: Pass): Tensor {
     const b = h.shape[0]!;
     const weightedStates = p.views.map((_, m) => mul(h, reshape(slice(p.w, 1, m, m + 1), [b, 1])));
-    return matmul(concat(weightedStates, 1), concat(p.views, 1), { transB: true });
+    const catalogue = p.side.catalogue ?? concat(p.views, 1);
+    return matmul(concat(weightedStates, 1), catalogue, { transB: true });
   }
 
   loss(batch: SeqBatch): Tensor {
