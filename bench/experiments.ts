@@ -2,7 +2,7 @@
  * The experiment grid of DEMURE.md / the Demure issue, as one command:
  *
  *   node dist/bench/experiments.js [--only GROUP[,GROUP]] [--models M[,M]] [--variants V[,V]]
- *        [--seeds 1,2,3] [--jobs J] [--epochs N] [--dry-run] [--table-only]
+ *        [--seeds 1,2,3] [--jobs J] [--threads T] [--epochs N] [--dry-run] [--table-only]
  *
  * `--only` keeps the listed groups (exact names, as in the tables' headings),
  * `--models` and `--variants` the listed backbones and variants (a variant
@@ -13,7 +13,8 @@
  * result.json is not run again, and one stopped part-way resumes from its last
  * finished epoch: the grid can be stopped and restarted, and runs can be
  * added seed by seed. `--jobs J` runs J trainings at once, each
- * with cores / J threads. Results are the mean ± std over the seeds found of
+ * with cores / J threads (or `--threads T`: e.g. one queue of one-thread runs
+ * beside another queue). Results are the mean ± std over the seeds found of
  * the test metrics (full ranking) with default hyperparameters (nothing is
  * tuned on test). The tables are written between the grid markers of
  * docs/results.md (the rest of the page is left alone); rows with fewer runs
@@ -45,7 +46,7 @@ const outDir = join(root, "runs/experiments");
 const bin = join(root, "bin/demure.js");
 
 const usage = `usage: node dist/bench/experiments.js [--only GROUP[,GROUP]] [--models M[,M]]
-       [--variants V[,V]] [--seeds 1,2,3] [--jobs J] [--epochs N] [--dry-run] [--table-only]`;
+       [--variants V[,V]] [--seeds 1,2,3] [--jobs J] [--threads T] [--epochs N] [--dry-run] [--table-only]`;
 
 function parseFlags() {
   try {
@@ -57,6 +58,7 @@ function parseFlags() {
         variants: { type: "string" },
         epochs: { type: "string" },
         jobs: { type: "string", default: "1" },
+        threads: { type: "string" },
         "dry-run": { type: "boolean", default: false },
         "table-only": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -92,7 +94,10 @@ const epochs = flags.epochs === undefined ? undefined : String(positiveInt("epoc
 const jobs = positiveInt("jobs", flags.jobs);
 const dryRun = flags["dry-run"];
 const tableOnly = flags["table-only"];
-const threads = Math.max(1, Math.floor(availableParallelism() / jobs));
+const threads =
+  flags.threads === undefined
+    ? Math.max(1, Math.floor(availableParallelism() / jobs))
+    : positiveInt("threads", flags.threads);
 
 const runDir = (row: Row, seed: number) =>
   join(
