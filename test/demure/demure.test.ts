@@ -247,6 +247,30 @@ test("a learned strength: trained by the loss, and at 0 the scores no longer dep
   assert.match(explanationText(e), /strength 1\.00/);
 });
 
+test("evaluation's cached item side scores exactly as the per-batch one, and is dropped after", async () => {
+  const { dir, ds, batch } = await smallPlantedBatch(5);
+  const cfg = resolveConfig({
+    data: dir,
+    variant: "demure",
+    dim: 8,
+    sasrec: { layers: 1, heads: 1, inner: 16 },
+  });
+  const model = buildModel(ds, cfg, new Rng(7), new Rng(8)) as DemureRecommender;
+  const fresh = Float32Array.from(model.scoreAll(batch));
+  model.beginEval();
+  assert.deepEqual(model.scoreAll(batch), fresh, "the cache changes no score");
+  model.endEval();
+  // Outside evaluation the item side follows the parameters again.
+  const item = model.params().find((p) => p.name === "item.id");
+  assert.ok(item !== undefined, "the ID table is a parameter");
+  item.data.fill(0.5);
+  const moved = model.scoreAll(batch);
+  assert.ok(
+    moved.some((v, i) => Math.abs(v - fresh[i]!) > 1e-4),
+    "after endEval new item parameters are seen",
+  );
+});
+
 /** A small planted dataset (40 users, 30 items) on disk and one training batch of 16 rows. */
 async function smallPlantedBatch(seed: number) {
   const dir = join(mkdtempSync(join(tmpdir(), "demure-small-")), "planted");
