@@ -78,6 +78,7 @@ export function gridRows({ shared, planted, confounded }: GridData): Row[] {
   for (const [group, dir, extra] of [
     ["planted", planted, REAL],
     ["ml-100k", join(shared, "ml-100k"), REAL],
+    ["scientific", join(shared, "scientific"), REAL],
   ] as const) {
     for (const [flag, name] of ablations) {
       rows.push({
