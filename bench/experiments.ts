@@ -195,13 +195,64 @@ async function runMissing(rows: Row[]): Promise<void> {
       const args = resumable
         ? ["train", "--resume", "--out", dir, "--json"]
         : [...baseArgs(row), "--seed", String(seed), "--out", dir, "--json"];
-      process.stderr.write(`${dryRun ? "would run" : "running"}: demure ${args.join(" ")}\n`);
-      if (dryRun) continue;
+      if (dryRun) {
+        const guess = estimate(row);
+        if (guess !== null) planned += guess.seconds;
+        else unknown++;
+        const about =
+          guess === null ? "" : ` (about ${minutes(guess.seconds)}, from ${guess.from})`;
+        process.stderr.write(`would run: demure ${args.join(" ")}${about}\n`);
+        continue;
+      }
+      process.stderr.write(`running: demure ${args.join(" ")}\n`);
       const code = await demure(args, `${dir}.log`);
       if (code !== 0) process.stderr.write(`  failed (${code}): see ${dir}.log\n`);
     }
   };
   await Promise.all(Array.from({ length: jobs }, worker));
+  if (dryRun && todo.length > 0) {
+    const rest = unknown > 0 ? `, and ${unknown} runs nothing comparable has finished for` : "";
+    process.stderr.write(
+      `${todo.length} runs: about ${(planned / 3600).toFixed(1)} h of training${rest} (the finished runs' train_seconds, measured with other work on the machine)\n`,
+    );
+  }
+}
+
+let planned = 0;
+let unknown = 0;
+const minutes = (s: number) => `${Math.round(s / 60)} min`;
+
+/**
+ * A run's likely training time: the mean of its row's finished seeds, else of
+ * the same backbone's finished runs on the same data folder (Demure and its
+ * variants apart from ID/MM), else of any of them, else null.
+ */
+function estimate(row: Row): { seconds: number; from: string } | null {
+  const mean = (rows: Row[]) => {
+    const t = rows.flatMap((r) =>
+      [1, 2, 3].flatMap((s) => {
+        const x = readResult(runDir(r, s), r, s)?.train_seconds;
+        return typeof x === "number" ? [x] : [];
+      }),
+    );
+    return t.length === 0 ? null : t.reduce((a, b) => a + b, 0) / t.length;
+  };
+  const own = mean([row]);
+  if (own !== null) return { seconds: own, from: "its finished seeds" };
+  const data = (r: Row) => r.args[r.args.indexOf("--data") + 1];
+  const kin = grid.filter((r) => data(r) === data(row) && r.model === row.model);
+  const demure = (r: Row) => r.variant.startsWith("demure");
+  const family = mean(kin.filter((r) => demure(r) === demure(row)));
+  if (family !== null)
+    return {
+      seconds: family,
+      from: `${demure(row) ? "Demure" : "ID/MM"} ${row.model} runs on the same data`,
+    };
+  const any = mean(kin);
+  // Demure's step costs about twice an MM step (docs/results.md), so this one undershoots for it.
+  return any === null
+    ? null
+    : { seconds: any, from: `other ${row.model} variants on the same data (a floor for Demure)` };
 }
 
 /** Published full-ranking figures on the same files (../shared/anchors/published.json), if any. */
