@@ -75,7 +75,6 @@ interface ItemSide {
 /** One batch seen through the users' POI weights. */
 interface Pass {
   side: ItemSide;
-  views: Tensor[];
   /** Per modality, the history's vectors [B, L, d] (gathered once; the estimator and the backbone share them). */
   history: Tensor[];
   items: Int32Array;
@@ -191,7 +190,6 @@ export class DemureRecommender implements Recommender {
     if (this.estimator === null) {
       return {
         side,
-        views,
         history,
         items,
         shape,
@@ -212,7 +210,7 @@ export class DemureRecommender implements Recommender {
     // modalities happens to lower L_rec (on the planted data that mix drifted
     // away from the POI and ranked worse on validation; docs/results.md).
     const pi = this.cfg.recLossTrainsPoi ? poi.pi : constant(poi.pi);
-    return { side, views, history, items, shape, poi, prior, w: this.weightsFrom(pi) };
+    return { side, history, items, shape, poi, prior, w: this.weightsFrom(pi) };
   }
 
   /** w_u from π_u, moved toward MM's weights of 1 by the learned strength when it is on. */
@@ -254,8 +252,10 @@ export class DemureRecommender implements Recommender {
    */
   private scores(h: Tensor, p: Pass): Tensor {
     const b = h.shape[0]!;
-    const weightedStates = p.views.map((_, m) => mul(h, reshape(slice(p.w, 1, m, m + 1), [b, 1])));
-    const catalogue = p.side.catalogue ?? concat(p.views, 1);
+    const weightedStates = p.side.views.map((_, m) =>
+      mul(h, reshape(slice(p.w, 1, m, m + 1), [b, 1])),
+    );
+    const catalogue = p.side.catalogue ?? concat(p.side.views, 1);
     return matmul(concat(weightedStates, 1), catalogue, { transB: true });
   }
 
@@ -265,7 +265,7 @@ export class DemureRecommender implements Recommender {
     let loss = crossEntropy(this.scores(h, p), batch.targets);
     if (p.poi === null) return loss;
     // e_t^m of each row's target, per modality: both auxiliary losses use them.
-    const targetViews = p.views.map((v) => embedding(v, batch.targets));
+    const targetViews = p.side.views.map((v) => embedding(v, batch.targets));
     if (this.cfg.poiLoss && this.cfg.lambdaPoi > 0) {
       const disc = modalityDiscrimination(
         p.poi.summaries,
