@@ -135,6 +135,11 @@ test("train, evaluate, recommend, explain and serve agree with each other throug
     "explain needs a demure run",
   );
   assert.equal(demure(["evaluate", "--run", join(root, "missing")]).code, 2);
+  for (const which of [[], ["--user", "5", "--all"]]) {
+    const r = demure(["explain", "--run", run, ...which]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /explain needs one of --user ID or --all/);
+  }
 
   // serve --json: stdout holds only the address line; SIGTERM shuts down cleanly.
   const server = demureAsync(["serve", "--run", run, "--port", "0", "--json"]);

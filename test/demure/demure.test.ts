@@ -10,6 +10,7 @@ import { leaveOneOut } from "../../src/data/split.js";
 import { explainUser, explanationText } from "../../src/demure/explain.js";
 import { modalityDiscrimination, pseudoLabels } from "../../src/demure/losses.js";
 import { PoiEstimator } from "../../src/demure/poi-estimator.js";
+import { summarizePoi, summaryText } from "../../src/demure/poi-summary.js";
 import { DemureRecommender } from "../../src/demure/recommender.js";
 import { sum, tensor } from "../../src/engine/index.js";
 import { resolveConfig } from "../../src/train/config.js";
@@ -153,6 +154,24 @@ test("a small planted run: Demure recovers the planted POI (POI-AUC > 0.9) and e
     firstIsPoi += data.isPoi[u * M + m]!;
   }
   assert.ok(firstIsPoi >= 18, `explain named a planted POI first for ${firstIsPoi} of 20 users`);
+
+  // explain --all: every user's weights, summarised per modality, as explain gives them one by one.
+  const summary = summarizePoi(run.model, run.dataset, cfg.maxLength);
+  assert.equal(summary.users, 200);
+  const names = run.model.modalityNames;
+  const mean = new Map(names.map((n) => [n, 0]));
+  const top = new Map(names.map((n) => [n, 0]));
+  for (let u = 0; u < 200; u++) {
+    const e = explainUser(run.model, run.dataset, String(u + 1), cfg.maxLength);
+    for (const m of e.modalities) mean.set(m.modality, mean.get(m.modality)! + m.weight / 200);
+    top.set(e.modalities[0]!.modality, top.get(e.modalities[0].modality)! + 1 / 200);
+  }
+  for (const m of summary.modalities) {
+    assert.ok(Math.abs(m.mean - mean.get(m.modality)!) < 1e-5, `${m.modality} mean`);
+    assert.ok(Math.abs(m.top - top.get(m.modality)!) < 1e-9, `${m.modality} on top`);
+  }
+  assert.ok(summary.modalities[0]!.mean >= summary.modalities[names.length - 1]!.mean);
+  assert.match(summaryText(summary), /POI weights of 200 users \(uniform: 0\.200\)/);
 });
 
 test("every ablation switch trains and evaluates (no POI estimator, no L_poi, no L_cl, hard top-1)", async () => {
