@@ -259,10 +259,20 @@ export class DemureRecommender implements Recommender {
     return matmul(concat(weightedStates, 1), catalogue, { transB: true });
   }
 
+  /** L_rec, L_poi and L_cl of the last `loss()` call (before their λ weights). */
+  private parts: Record<string, number> | null = null;
+
+  lossParts(): Record<string, number> | null {
+    return this.parts;
+  }
+
   loss(batch: SeqBatch): Tensor {
     const p = this.pass(batch);
     const h = this.userState(p, p.w, true);
-    let loss = crossEntropy(this.scores(h, p), batch.targets);
+    const rec = crossEntropy(this.scores(h, p), batch.targets);
+    let loss = rec;
+    const parts: Record<string, number> = { rec: rec.item() };
+    this.parts = parts;
     if (p.poi === null) return loss;
     // e_t^m of each row's target, per modality: both auxiliary losses use them.
     const targetViews = p.side.views.map((v) => embedding(v, batch.targets));
@@ -275,11 +285,14 @@ export class DemureRecommender implements Recommender {
       );
       const prior = p.prior === null ? null : { logits: p.prior, weight: this.cfg.surprise };
       const kl = pseudoLabelKl(disc.conditional ?? disc.perRow, p.poi, this.cfg.tauY, prior);
-      loss = add(loss, scale(add(disc.loss, kl), this.cfg.lambdaPoi));
+      const poi = add(disc.loss, kl);
+      parts.poi = poi.item();
+      loss = add(loss, scale(poi, this.cfg.lambdaPoi));
     }
     if (this.cfg.cl && this.cfg.lambdaCl > 0) {
       let cl = this.denoisingContrast(p, h, targetViews);
       if (this.cfg.augment) cl = add(cl, this.augmentation(p, h));
+      parts.cl = cl.item();
       loss = add(loss, scale(cl, this.cfg.lambdaCl));
     }
     return loss;

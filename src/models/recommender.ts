@@ -15,6 +15,8 @@ export interface Recommender extends HasParams {
   scoreAll(batch: SeqBatch): Float32Array;
   /** Number of items (real ones are 1..numItems). */
   readonly numItems: number;
+  /** Optional: the named terms of the last `loss()` (unweighted), for the epoch log. */
+  lossParts?(): Record<string, number> | null;
   /** Optional: compute what every evaluation batch shares once (item-side vectors). */
   beginEval?(): void;
   endEval?(): void;

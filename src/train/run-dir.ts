@@ -53,6 +53,8 @@ export function readJson<T>(path: string): T {
 export interface EpochRecord {
   epoch: number;
   loss: number;
+  /** The loss's named terms, epoch means before their weights (Demure: rec, poi, cl). */
+  parts?: Record<string, number>;
   seconds: number;
   valid?: Record<string, number>;
 }

@@ -151,9 +151,12 @@ export async function train(
       opts.onEpochStart?.(epoch, perEpoch);
       let lossSum = 0;
       let done = 0;
+      const partSums = new Map<string, number>();
       for (const batch of trainBatches(split, examples, batchOpts, rng)) {
         lossSum += withBufferPool(() => {
           const loss = model.loss(batch);
+          for (const [k, v] of Object.entries(model.lossParts?.() ?? {}))
+            partSums.set(k, (partSums.get(k) ?? 0) + v);
           opt.zeroGrad();
           loss.backward();
           if (cfg.clipNorm !== null) clipGradNorm(params, cfg.clipNorm);
@@ -171,6 +174,8 @@ export async function train(
       }
       if (interrupted) break;
       const rec: EpochRecord = { epoch, loss: lossSum / Math.max(1, done), seconds: 0 };
+      if (partSums.size > 0)
+        rec.parts = Object.fromEntries([...partSums].map(([k, v]) => [k, v / Math.max(1, done)]));
       if (epoch % cfg.evalEvery === 0 || epoch === cfg.epochs) {
         rec.valid = evaluateModel(model, split.valid, evalOpts).metrics;
         const score = rec.valid["ndcg@10"] ?? 0;

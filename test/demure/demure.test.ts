@@ -16,6 +16,7 @@ import { sum, tensor } from "../../src/engine/index.js";
 import { resolveConfig } from "../../src/train/config.js";
 import { buildModel } from "../../src/train/model.js";
 import { loadRun } from "../../src/train/run.js";
+import { readEpochs } from "../../src/train/run-dir.js";
 import { train } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/rng.js";
 import { gradcheck, randParam } from "../engine/gradcheck.js";
@@ -208,6 +209,20 @@ test("every ablation switch trains and evaluates (no POI estimator, no L_poi, no
       demure.poi === false,
       "POI-AUC exists exactly when there is an estimator",
     );
+    // The epoch log splits the loss into its terms: exactly the ones switched on, summing to it.
+    const [epoch] = readEpochs(join(root, `run${i}`));
+    const parts = epoch.parts!;
+    const on = (k: string) => k in parts;
+    assert.equal(on("rec"), true);
+    assert.equal(
+      on("poi"),
+      demure.poi !== false && demure.poiLoss !== false,
+      JSON.stringify(demure),
+    );
+    assert.equal(on("cl"), demure.poi !== false && demure.cl !== false, JSON.stringify(demure));
+    const total =
+      parts.rec! + cfg.demure.lambdaPoi * (parts.poi ?? 0) + cfg.demure.lambdaCl * (parts.cl ?? 0);
+    assert.ok(Math.abs(total - epoch!.loss) < 1e-4 * epoch!.loss, `${total} vs ${epoch!.loss}`);
   }
 });
 

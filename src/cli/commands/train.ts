@@ -149,8 +149,11 @@ export function registerTrain(program: Command): void {
           onEpoch: (rec) => {
             bar?.stop();
             const v = rec.valid;
+            const parts = Object.entries(rec.parts ?? {})
+              .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+              .join(", ");
             out.note(
-              `epoch ${rec.epoch}: loss ${rec.loss.toFixed(4)}` +
+              `epoch ${rec.epoch}: loss ${rec.loss.toFixed(4)}${parts === "" ? "" : ` (${parts})`}` +
                 (v
                   ? `, valid ndcg@10 ${v["ndcg@10"]!.toFixed(4)} hr@10 ${v["hr@10"]!.toFixed(4)}`
                   : "") +
