@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { trainBatches, trainingExamples } from "../../src/data/batches.js";
-import { loadDataset } from "../../src/data/dataset.js";
+import { type Dataset, loadDataset } from "../../src/data/dataset.js";
 import { generatePlanted, writePlanted } from "../../src/data/planted.js";
 import { leaveOneOut } from "../../src/data/split.js";
 import { explainUser, explanationText } from "../../src/demure/explain.js";
@@ -228,16 +228,8 @@ test("every ablation switch trains and evaluates (no POI estimator, no L_poi, no
 
 test("the augmentation view adds a positive InfoNCE term to the loss, and only when it is on", async () => {
   const { dir, ds, batch } = await smallPlantedBatch(2);
-  const lossWith = (augment: boolean) => {
-    const cfg = resolveConfig({
-      data: dir,
-      variant: "demure",
-      dim: 8,
-      sasrec: { layers: 1, heads: 1, inner: 16 },
-      demure: { augment, augmentRate: 0.5 },
-    });
-    return buildModel(ds, cfg, new Rng(7), new Rng(8)).loss(batch).item();
-  };
+  const lossWith = (augment: boolean) =>
+    tinyDemure(dir, ds, { augment, augmentRate: 0.5 }).loss(batch).item();
   const base = lossWith(false);
   assert.equal(lossWith(false), base, "same seed, same loss");
   const augmented = lossWith(true);
@@ -248,14 +240,7 @@ test("the augmentation view adds a positive InfoNCE term to the loss, and only w
 
 test("a learned strength: trained by the loss, and at 0 the scores no longer depend on π", async () => {
   const { dir, ds, batch } = await smallPlantedBatch(4);
-  const cfg = resolveConfig({
-    data: dir,
-    variant: "demure",
-    dim: 8,
-    sasrec: { layers: 1, heads: 1, inner: 16 },
-    demure: { learnStrength: true },
-  });
-  const model = buildModel(ds, cfg, new Rng(7), new Rng(8)) as DemureRecommender;
+  const model = tinyDemure(dir, ds, { learnStrength: true });
   const strength = model.strength!;
   assert.ok(model.params().includes(strength), "the strength is a parameter");
   model.loss(batch).backward();
@@ -283,13 +268,7 @@ test("a learned strength: trained by the loss, and at 0 the scores no longer dep
 
 test("evaluation's cached item side scores exactly as the per-batch one, and is dropped after", async () => {
   const { dir, ds, batch } = await smallPlantedBatch(5);
-  const cfg = resolveConfig({
-    data: dir,
-    variant: "demure",
-    dim: 8,
-    sasrec: { layers: 1, heads: 1, inner: 16 },
-  });
-  const model = buildModel(ds, cfg, new Rng(7), new Rng(8)) as DemureRecommender;
+  const model = tinyDemure(dir, ds);
   const fresh = Float32Array.from(model.scoreAll(batch));
   model.beginEval();
   assert.deepEqual(model.scoreAll(batch), fresh, "the cache changes no score");
@@ -304,6 +283,22 @@ test("evaluation's cached item side scores exactly as the per-batch one, and is 
     "after endEval new item parameters are seen",
   );
 });
+
+/** A tiny SASRec Demure model (d 8, one layer, one head) with the given Demure options. */
+function tinyDemure(
+  dir: string,
+  ds: Dataset,
+  demure: Record<string, unknown> = {},
+): DemureRecommender {
+  const cfg = resolveConfig({
+    data: dir,
+    variant: "demure",
+    dim: 8,
+    sasrec: { layers: 1, heads: 1, inner: 16 },
+    demure,
+  });
+  return buildModel(ds, cfg, new Rng(7), new Rng(8)) as DemureRecommender;
+}
 
 /** A small planted dataset (40 users, 30 items) on disk and one training batch of 16 rows. */
 async function smallPlantedBatch(seed: number) {
