@@ -35,6 +35,14 @@ async function showRun() {
           yAxisID: "ndcg",
           borderColor: "#d8753b",
         },
+        // Demure's loss terms (L_rec, L_poi, L_cl before their weights), when the run logged them.
+        ...lossParts(epochs).map((name, i) => ({
+          label: `L_${name}`,
+          data: epochs.map((e) => (e.parts ? (e.parts[name] ?? null) : null)),
+          yAxisID: "loss",
+          borderColor: ["#7a9be6", "#5bb37f", "#b07ad8"][i % 3],
+          borderDash: [4, 3],
+        })),
       ],
     },
     options: {
@@ -48,6 +56,14 @@ async function showRun() {
   const { users } = await getJson("/users?limit=1000");
   $("users").innerHTML = users.map((u) => `<option value="${escapeHtml(u)}">`).join("");
   if (users.length > 0) $("user").value = users[0];
+}
+
+/** The names of the loss terms any epoch logged, in first-seen order. */
+function lossParts(epochs) {
+  const names = [];
+  for (const e of epochs)
+    for (const k of Object.keys(e.parts ?? {})) if (!names.includes(k)) names.push(k);
+  return names;
 }
 
 async function showUser() {

@@ -39,6 +39,14 @@ test("the page in headless Chromium: pick a user, see the POI chart and the top-
     await page.click("#show");
     await page.waitForSelector("#poi[data-ready='1']");
     await page.waitForFunction("document.querySelectorAll('#topk li').length === 10");
+    const curves = await page.evaluate(
+      "Chart.getChart(document.getElementById('curves')).data.datasets.map((d) => d.label)",
+    );
+    assert.deepEqual(
+      curves,
+      ["training loss", "valid NDCG@10", "L_rec", "L_poi", "L_cl"],
+      "a Demure run's curves include its loss terms",
+    );
     const note = await page.textContent("#poi-note");
     assert.match(note ?? "", /User 4/);
     assert.equal(await page.textContent("#error"), "");
