@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "./errors.js";
 
@@ -7,8 +7,8 @@ import { UserError } from "./errors.js";
  * (a queue started twice, `--resume` while the run is still going) would
  * interleave their checkpoints; the second is refused instead.
  *
- * The lock is a `.lock` file holding the owner's process id, created with
- * O_EXCL so that exactly one process wins. A lock whose process is gone
+ * The lock is a `.lock` file holding the owner's process id, created by
+ * link() so that exactly one process wins. A lock whose process is gone
  * (killed, machine restarted) is stale and taken over. Process ids are only
  * meaningful on one machine: folders shared between machines are not guarded.
  */
@@ -32,23 +32,30 @@ export function lockHolder(dir: string): number | null {
  */
 export function lockRunDir(dir: string): () => void {
   const path = join(dir, LOCK);
+  // The pid goes into a file of our own first, then is linked into place:
+  // link() fails if the lock exists, and a lock is never seen without its pid.
+  const mine = join(dir, `${LOCK}.${process.pid}`);
+  writeFileSync(mine, `${process.pid}\n`);
   for (let attempt = 0; attempt < 2; attempt++) {
-    let fd: number;
     try {
-      fd = openSync(path, "wx");
+      linkSync(mine, path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+        rmSync(mine, { force: true });
+        throw e;
+      }
       const holder = lockHolder(dir);
-      if (holder !== null && holder !== process.pid)
+      if (holder !== null && holder !== process.pid) {
+        rmSync(mine, { force: true });
         throw new UserError(
           `another process (pid ${holder}) is training into this run directory; wait for it to finish or stop it first`,
           { file: dir },
         );
+      }
       rmSync(path, { force: true }); // stale (its process is gone) or our own
       continue;
     }
-    writeSync(fd, `${process.pid}\n`);
-    closeSync(fd);
+    rmSync(mine, { force: true });
     let released = false;
     const release = () => {
       if (released) return;
@@ -59,6 +66,7 @@ export function lockRunDir(dir: string): () => void {
     process.on("exit", release);
     return release;
   }
+  rmSync(mine, { force: true });
   throw new UserError("could not take the run directory's lock (another process keeps taking it)", {
     file: dir,
   });

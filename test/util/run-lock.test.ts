@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { isUserError } from "../../src/util/errors.js";
@@ -14,7 +14,7 @@ test("a run directory's lock names its holder and is gone once released", () => 
   assert.equal(lockHolder(dir), process.pid);
   release();
   assert.equal(lockHolder(dir), null);
-  assert.equal(existsSync(join(dir, ".lock")), false);
+  assert.deepEqual(readdirSync(dir), [], "nothing of the lock is left behind");
 });
 
 test("a lock left by a process that is gone is taken over", () => {
@@ -37,6 +37,7 @@ test("a lock held by a live process is refused with a message naming it", async 
       (e: unknown) => isUserError(e) && e.message.includes(`pid ${other.pid}`),
     );
     assert.equal(lockHolder(dir), other.pid, "the holder's lock stays");
+    assert.deepEqual(readdirSync(dir), [".lock"], "and only it");
   } finally {
     other.kill();
   }
