@@ -95,6 +95,17 @@ function supportOrder(m: Modality | undefined, h: Int32Array, att: Float32Array)
   return positions.filter((t) => modalityValue(m, h[t]!) === best).reverse();
 }
 
+/** What a weight says about one of M modalities: at least 1.5× uniform is a POI, at most half of it noise. */
+export function verdict(
+  weight: number,
+  M: number,
+): "a point of interest" | "noise for this user" | "neutral" {
+  const uniform = 1 / M;
+  if (weight >= 1.5 * uniform) return "a point of interest";
+  if (weight <= 0.5 * uniform) return "noise for this user";
+  return "neutral";
+}
+
 /** The explanation in plain words, for a terminal. */
 export function explanationText(e: Explanation): string {
   const lines = [
@@ -103,13 +114,8 @@ export function explanationText(e: Explanation): string {
   const uniform = 1 / e.modalities.length;
   for (const m of e.modalities) {
     const bar = "█".repeat(Math.max(1, Math.round(m.weight * 30)));
-    const verdict =
-      m.weight >= 1.5 * uniform
-        ? "a point of interest"
-        : m.weight <= 0.5 * uniform
-          ? "noise for this user"
-          : "neutral";
-    lines.push(`  ${m.modality.padEnd(12)} ${m.weight.toFixed(3)} ${bar}  ${verdict}`);
+    const says = verdict(m.weight, e.modalities.length);
+    lines.push(`  ${m.modality.padEnd(12)} ${m.weight.toFixed(3)} ${bar}  ${says}`);
     if (m.support.length > 0 && m.weight >= uniform) {
       const items = m.support
         .map((s) => (s.value === "" ? s.item : `${s.item} (${s.value})`))

@@ -53,17 +53,23 @@ export function poiWeights(
   const M = model.modalityNames.length;
   const data = new Float64Array(ds.numUsers * names.length);
   const B = 256;
-  for (let start = 0; start < ds.numUsers; start += B) {
-    const size = Math.min(B, ds.numUsers - start);
-    const batch = batchOfHistories(ds.sequences.slice(start, start + size), maxLength);
-    const out = model.poiOf(batch);
-    if (out === null)
-      throw new UserError("this Demure model has no POI estimator (trained with --no-poi)");
-    for (let r = 0; r < size; r++) {
-      cols.forEach((c, k) => {
-        data[(start + r) * names.length + k] = c < 0 ? Number.NaN : out.pi[r * M + c]!;
-      });
+  // One item side for every batch of users (the model's evaluation cache).
+  model.beginEval();
+  try {
+    for (let start = 0; start < ds.numUsers; start += B) {
+      const size = Math.min(B, ds.numUsers - start);
+      const batch = batchOfHistories(ds.sequences.slice(start, start + size), maxLength);
+      const out = model.poiOf(batch);
+      if (out === null)
+        throw new UserError("this Demure model has no POI estimator (trained with --no-poi)");
+      for (let r = 0; r < size; r++) {
+        cols.forEach((c, k) => {
+          data[(start + r) * names.length + k] = c < 0 ? Number.NaN : out.pi[r * M + c]!;
+        });
+      }
     }
+  } finally {
+    model.endEval();
   }
   return { data, rows: ds.numUsers, cols: names.length };
 }

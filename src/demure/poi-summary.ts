@@ -1,4 +1,5 @@
 import type { Dataset } from "../data/dataset.js";
+import { verdict } from "./explain.js";
 import { poiWeights } from "./poi-report.js";
 import type { DemureRecommender } from "./recommender.js";
 
@@ -28,14 +29,12 @@ export interface PoiSummary {
 export function summarizePoi(model: DemureRecommender, ds: Dataset, maxLength: number): PoiSummary {
   const names = model.modalityNames;
   const M = names.length;
-  model.beginEval();
-  let pi: ReturnType<typeof poiWeights>;
-  try {
-    pi = poiWeights(model, ds, names, maxLength);
-  } finally {
-    model.endEval();
-  }
+  const pi = poiWeights(model, ds, names, maxLength);
   const users = pi.rows;
+  // Each user's top modality, once.
+  const best = new Int32Array(users);
+  for (let u = 0; u < users; u++)
+    for (let k = 1; k < M; k++) if (pi.data[u * M + k]! > pi.data[u * M + best[u]]!) best[u] = k;
   const modalities = names.map((modality, m) => {
     let sum = 0;
     let sq = 0;
@@ -46,11 +45,10 @@ export function summarizePoi(model: DemureRecommender, ds: Dataset, maxLength: n
       const w = pi.data[u * M + m]!;
       sum += w;
       sq += w * w;
-      let best = 0;
-      for (let k = 1; k < M; k++) if (pi.data[u * M + k]! > pi.data[u * M + best]!) best = k;
-      if (best === m) top++;
-      if (w >= 1.5 / M) poi++;
-      if (w <= 0.5 / M) noise++;
+      if (best[u] === m) top++;
+      const says = verdict(w, M);
+      if (says === "a point of interest") poi++;
+      if (says === "noise for this user") noise++;
     }
     const mean = sum / users;
     return {
