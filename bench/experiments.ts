@@ -231,7 +231,7 @@ function estimate(row: Row): { seconds: number; from: string } | null {
   const mean = (rows: Row[]) => {
     const t = rows.flatMap((r) =>
       [1, 2, 3].flatMap((s) => {
-        const x = readResult(runDir(r, s), r, s)?.train_seconds;
+        const x = finishedRun(r, s)?.train_seconds;
         return typeof x === "number" ? [x] : [];
       }),
     );
@@ -267,13 +267,14 @@ function published(group: string, model: string): Record<string, number> | null 
 
 /** The finished runs of a row, one result per seed that has one. */
 function resultsOf(row: Row): Result[] {
-  return seeds
-    .map((s) => {
-      const dir = runDir(row, s);
-      if (!finished.has(dir)) finished.set(dir, readResult(dir, row, s));
-      return finished.get(dir) ?? null;
-    })
-    .filter((r): r is Result => r !== null);
+  return seeds.map((s) => finishedRun(row, s)).filter((r): r is Result => r !== null);
+}
+
+/** A (row, seed)'s result, read once per run directory. */
+function finishedRun(row: Row, seed: number): Result | null {
+  const dir = runDir(row, seed);
+  if (!finished.has(dir)) finished.set(dir, readResult(dir, row, seed));
+  return finished.get(dir) ?? null;
 }
 /** Results read once per run directory for the tables (the grid and the README share them). */
 const finished = new Map<string, Result | null>();
