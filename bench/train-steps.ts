@@ -16,8 +16,8 @@ import { countTrainBatches, trainBatches, trainingExamples } from "../src/data/b
 import { leaveOneOut } from "../src/data/split.js";
 import { Adam, engineInfo, withBufferPool } from "../src/engine/index.js";
 import { readConfigFile, resolveConfig } from "../src/train/config.js";
+import { loadForConfig } from "../src/train/load-data.js";
 import { buildModel } from "../src/train/model.js";
-import { loadForConfig } from "../src/train/trainer.js";
 import { Rng } from "../src/util/rng.js";
 
 const usage =

@@ -9,9 +9,9 @@ import { Rng } from "../util/rng.js";
 import { loadParams } from "./checkpoint.js";
 import { resolveConfig, type TrainConfig } from "./config.js";
 import { evaluateModel } from "./evaluate.js";
+import { loadForConfig } from "./load-data.js";
 import { buildModel } from "./model.js";
 import { readJson, runPath } from "./run-dir.js";
-import { loadForConfig } from "./trainer.js";
 
 /** A trained run, loaded read-only: its config, data, split and best parameters. */
 export interface LoadedRun {

@@ -1,20 +1,21 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { countTrainBatches, trainBatches, trainingExamples } from "../data/batches.js";
-import { type Dataset, loadDataset } from "../data/dataset.js";
-import { withNoiseModalities } from "../data/noise.js";
 import { leaveOneOut } from "../data/split.js";
 import { poiAucReport, readPoiLabels } from "../demure/poi-report.js";
 import { DemureRecommender } from "../demure/recommender.js";
-import { Adam, clipGradNorm, withBufferPool } from "../engine/index.js";
+import { Adam, type Tensor } from "../engine/index.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { withRunDirLock } from "../util/run-lock.js";
-import { loadParams, loadTrainingState, saveParams, saveTrainingState } from "./checkpoint.js";
+import { loadParams, saveParams } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
+import { trainEpoch } from "./epoch.js";
 import { evaluateModel } from "./evaluate.js";
+import { loadForConfig } from "./load-data.js";
 import { buildModel } from "./model.js";
+import { TrainProgress } from "./progress.js";
 import { createRunDir, type EpochRecord, runPath, writeJson } from "./run-dir.js";
 
 /** What a finished run reports (CONTRACT.md: `train --json`). */
@@ -43,27 +44,6 @@ export interface TrainHooks {
   onNote?: (message: string) => void;
   /** Checked between batches; when true, training stops at the last finished epoch. */
   shouldStop?: () => boolean;
-}
-
-/** Load a dataset the way a config asks (k-core, noise modalities), checking modality names. */
-export async function loadForConfig(cfg: TrainConfig): Promise<Dataset> {
-  let ds = await loadDataset(cfg.data, cfg.kcore === null ? {} : { kcore: cfg.kcore });
-  ds = withNoiseModalities(ds, cfg.noiseModalities, cfg.noiseDim, cfg.seed);
-  if (cfg.modalities !== "all") {
-    for (const name of cfg.modalities) {
-      if (!ds.modalities.some((m) => m.name === name)) {
-        throw new UserError(
-          `modalities: "${name}" is not a modality of ${ds.name} (it has: ${ds.modalities.map((m) => m.name).join(", ") || "none"})`,
-        );
-      }
-    }
-  }
-  if (cfg.variant !== "id" && ds.modalities.length === 0 && cfg.modalities === "all") {
-    throw new UserError(
-      `variant ${cfg.variant} needs item modalities, and ${ds.name} has none (no .item columns or feature files)`,
-    );
-  }
-  return ds;
 }
 
 /** A seed for epoch e's shuffling and dropout, so a resumed run repeats the epoch exactly. */
@@ -107,92 +87,36 @@ export async function train(
   if (opts.resume !== true) createRunDir(outDir);
   // One writer per run directory: a second training into it is refused.
   return withRunDirLock(outDir, async () => {
-    let history: EpochRecord[] = [];
-    let best = Number.NEGATIVE_INFINITY;
-    let bestEpoch = 0;
-    let badEpochs = 0;
-    let seconds = 0;
-    let startEpoch = 1;
     const resumePath = runPath(outDir, "resume");
-    if (opts.resume === true) {
-      const meta = loadTrainingState(resumePath, params, opt);
-      history = meta.history as EpochRecord[];
-      // JSON has no -Infinity: "no best epoch yet" comes back as null.
-      best = (meta.best as number | null) ?? Number.NEGATIVE_INFINITY;
-      bestEpoch = meta.bestEpoch as number;
-      badEpochs = meta.badEpochs as number;
-      seconds = meta.seconds as number;
-      startEpoch = (meta.epoch as number) + 1;
-      opts.onNote?.(
-        `resuming after epoch ${startEpoch - 1} (best valid ndcg@10 ${best.toFixed(4)} at epoch ${bestEpoch})`,
-      );
-    } else {
-      // The data folder is kept absolute, so the run loads from any working directory.
-      writeJson(runPath(outDir, "config"), { ...cfg, data: resolve(cfg.data) });
-      if (existsSync(runPath(outDir, "result")))
-        opts.onNote?.(`overwriting the earlier run in ${outDir}`);
-    }
-    const checkpoint = (epoch: number) =>
-      saveTrainingState(resumePath, params, opt, {
-        epoch,
-        history,
-        best,
-        bestEpoch,
-        badEpochs,
-        seconds,
-      });
-    if (opts.resume !== true) checkpoint(0);
+    const progress = startProgress(cfg, outDir, params, opt, opts);
 
     let interrupted = false;
-    for (let epoch = startEpoch; epoch <= cfg.epochs && badEpochs < cfg.patience; epoch++) {
+    while (progress.goOn(cfg.epochs, cfg.patience)) {
+      const epoch = progress.epoch + 1;
       const t0 = performance.now();
       const rng = new Rng(epochSeed(cfg.seed, epoch));
       dropoutRng.reseed(rng.nextU32());
       opts.onEpochStart?.(epoch, perEpoch);
-      let lossSum = 0;
-      let done = 0;
-      const partSums = new Map<string, number>();
-      for (const batch of trainBatches(split, examples, batchOpts, rng)) {
-        lossSum += withBufferPool(() => {
-          const loss = model.loss(batch);
-          for (const [k, v] of Object.entries(model.lossParts?.() ?? {}))
-            partSums.set(k, (partSums.get(k) ?? 0) + v);
-          opt.zeroGrad();
-          loss.backward();
-          if (cfg.clipNorm !== null) clipGradNorm(params, cfg.clipNorm);
-          opt.update();
-          return loss.item();
-        });
-        done++;
-        opts.onBatch?.(epoch, done, perEpoch, lossSum / done);
-        // Let signal handlers run (Ctrl-C) between batches.
-        await new Promise<void>((r) => setImmediate(r));
-        if (opts.shouldStop?.() === true) {
-          interrupted = true;
-          break;
-        }
+      const batches = trainBatches(split, examples, batchOpts, rng);
+      const pass = await trainEpoch(model, params, opt, batches, cfg.clipNorm, {
+        onBatch: (done, loss) => opts.onBatch?.(epoch, done, perEpoch, loss),
+        ...(opts.shouldStop === undefined ? {} : { shouldStop: opts.shouldStop }),
+      });
+      if (pass.interrupted) {
+        interrupted = true;
+        break;
       }
-      if (interrupted) break;
-      const rec: EpochRecord = { epoch, loss: lossSum / Math.max(1, done), seconds: 0 };
-      if (partSums.size > 0)
-        rec.parts = Object.fromEntries([...partSums].map(([k, v]) => [k, v / Math.max(1, done)]));
+      const rec: EpochRecord = { epoch, loss: pass.loss, seconds: 0 };
+      if (pass.parts.size > 0) rec.parts = Object.fromEntries(pass.parts);
       if (epoch % cfg.evalEvery === 0 || epoch === cfg.epochs) {
         rec.valid = evaluateModel(model, split.valid, evalOpts).metrics;
-        const score = rec.valid["ndcg@10"] ?? 0;
-        if (score > best) {
-          best = score;
-          bestEpoch = epoch;
-          badEpochs = 0;
+        if (progress.observe(epoch, rec.valid["ndcg@10"] ?? 0))
           saveParams(runPath(outDir, "best"), params, { epoch, valid: rec.valid });
-        } else {
-          badEpochs++;
-        }
       }
       rec.seconds = (performance.now() - t0) / 1000;
-      seconds += rec.seconds;
-      history.push(rec);
-      checkpoint(epoch);
-      writeMetrics(outDir, history);
+      progress.finish(rec);
+      progress.save(resumePath, params, opt);
+      writeMetrics(outDir, progress.history);
       opts.onEpoch?.(rec);
     }
 
@@ -200,15 +124,15 @@ export async function train(
       model: cfg.model,
       variant: cfg.variant,
       dataset: ds.name,
-      epochs_run: history.length,
-      best_epoch: bestEpoch,
-      train_seconds: Math.round(seconds * 100) / 100,
+      epochs_run: progress.history.length,
+      best_epoch: progress.bestEpoch,
+      train_seconds: Math.round(progress.seconds * 100) / 100,
       valid: {},
       test: {},
       run_dir: resolve(outDir),
     };
     if (interrupted) return { ...result, interrupted: true };
-    if (bestEpoch > 0) loadParams(runPath(outDir, "best"), params);
+    if (progress.bestEpoch > 0) loadParams(runPath(outDir, "best"), params);
     result.valid = evaluateModel(model, split.valid, evalOpts).metrics;
     result.test = evaluateModel(model, split.test, evalOpts).metrics;
     if (model instanceof DemureRecommender && model.estimator !== null) {
@@ -218,6 +142,34 @@ export async function train(
     writeJson(runPath(outDir, "result"), result);
     return result;
   });
+}
+
+/**
+ * A fresh run writes its config (data path absolute, so the run loads from
+ * any working directory) and an epoch-0 checkpoint; a resumed one reads its
+ * checkpoint back.
+ */
+function startProgress(
+  cfg: TrainConfig,
+  outDir: string,
+  params: Tensor[],
+  opt: Adam,
+  hooks: TrainHooks & { resume?: boolean },
+): TrainProgress {
+  const resumePath = runPath(outDir, "resume");
+  if (hooks.resume === true) {
+    const progress = TrainProgress.resume(resumePath, params, opt);
+    hooks.onNote?.(
+      `resuming after epoch ${progress.epoch} (best valid ndcg@10 ${progress.best.toFixed(4)} at epoch ${progress.bestEpoch})`,
+    );
+    return progress;
+  }
+  writeJson(runPath(outDir, "config"), { ...cfg, data: resolve(cfg.data) });
+  if (existsSync(runPath(outDir, "result")))
+    hooks.onNote?.(`overwriting the earlier run in ${outDir}`);
+  const progress = new TrainProgress();
+  progress.save(resumePath, params, opt);
+  return progress;
 }
 
 /** metrics.jsonl is rewritten whole (atomically) so a crash never leaves a torn or duplicated line. */
