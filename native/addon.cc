@@ -176,6 +176,21 @@ Napi::Value Axpy(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// copyRows(x, xOffset, xStride, y, yOffset, yStride, rows, cols, accumulate)
+Napi::Value CopyRows(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t xo = a.i64(1), xs = a.i64(2), yo = a.i64(4), ys = a.i64(5), rows = a.i64(6), cols = a.i64(7);
+  if (xo < 0 || yo < 0 || xs < 0 || ys < 0 || rows < 0 || cols < 0) {
+    Napi::RangeError::New(info.Env(), "copyRows: negative offset, stride or size").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  if (rows == 0 || cols == 0) return info.Env().Undefined();
+  const float* x = a.f32(0, xo + (rows - 1) * xs + cols);
+  float* y = a.f32(3, yo + (rows - 1) * ys + cols);
+  if (a.ok) demure::copy_rows(x + xo, xs, y + yo, ys, rows, cols, info[8].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
 // scale(alpha, x, y, n)
 Napi::Value Scale(const Napi::CallbackInfo& info) {
   Args a{info};
@@ -455,6 +470,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("fillRows", Napi::Function::New(env, FillRows));
   exports.Set("axpy", Napi::Function::New(env, Axpy));
+  exports.Set("copyRows", Napi::Function::New(env, CopyRows));
   exports.Set("scale", Napi::Function::New(env, Scale));
   exports.Set("mulAccumulate", Napi::Function::New(env, MulAccumulate));
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares));

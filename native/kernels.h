@@ -21,6 +21,10 @@ void binary_forward(int op, int mode, const float* a, const float* b, float* out
 
 void fill_rows(const float* row, float* out, int64_t rows, int64_t cols);  // out[r, :] = row
 void axpy(float alpha, const float* x, float* y, int64_t n);  // y += alpha * x
+// Strided blocks of rows: y[r*y_stride + c] (+)= x[r*x_stride + c] for r < rows, c < cols
+// (a slice along an inner axis, or its gradient, in one call).
+void copy_rows(const float* x, int64_t x_stride, float* y, int64_t y_stride, int64_t rows, int64_t cols,
+               bool accumulate);
 void scale(float alpha, const float* x, float* y, int64_t n);  // y = alpha * x
 void mul_accumulate(const float* a, const float* b, float* y, int64_t n);  // y += a * b
 double sum_squares(const float* x, int64_t n);

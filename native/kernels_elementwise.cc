@@ -110,6 +110,22 @@ void axpy(float alpha, const float* x, float* y, int64_t n) {
   for_each(n, [&](int64_t i) { y[i] += alpha * x[i]; });
 }
 
+void copy_rows(const float* x, int64_t x_stride, float* y, int64_t y_stride, int64_t rows, int64_t cols,
+               bool accumulate) {
+  parallel_for(rows, kGrain / (cols > 0 ? cols : 1) + 1, [&](int64_t rb, int64_t re) {
+    int32_t len = static_cast<int32_t>(cols);
+    for (int64_t r = rb; r < re; ++r) {
+      const float* xr = x + r * x_stride;
+      float* yr = y + r * y_stride;
+      if (accumulate) {
+        for (int32_t c = 0; c < len; ++c) yr[c] += xr[c];
+      } else {
+        std::copy(xr, xr + cols, yr);
+      }
+    }
+  });
+}
+
 void scale(float alpha, const float* x, float* y, int64_t n) {
   for_each(n, [&](int64_t i) { y[i] = alpha * x[i]; });
 }

@@ -65,6 +65,18 @@ export interface NativeKernels {
   ): void;
   fillRows(row: Float32Array, out: Float32Array, rows: number, cols: number): void;
   axpy(alpha: number, x: Float32Array, y: Float32Array, n: number): void;
+  /** y[yOffset + r·yStride + c] (+)= x[xOffset + r·xStride + c] for r < rows, c < cols. */
+  copyRows(
+    x: Float32Array,
+    xOffset: number,
+    xStride: number,
+    y: Float32Array,
+    yOffset: number,
+    yStride: number,
+    rows: number,
+    cols: number,
+    accumulate: boolean,
+  ): void;
   scale(alpha: number, x: Float32Array, y: Float32Array, n: number): void;
   mulAccumulate(a: Float32Array, b: Float32Array, y: Float32Array, n: number): void;
   sumSquares(x: Float32Array, n: number): number;

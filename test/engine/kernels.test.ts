@@ -327,4 +327,39 @@ describe("numeric kernels against hand-computed values", () => {
       1e-6,
     );
   });
+  test("copyRows copies or adds strided row blocks exactly, single- and multi-threaded", () => {
+    const rng = new Rng(9);
+    for (const [rows, cols] of [
+      [3, 5],
+      [2000, 64],
+    ] as const) {
+      const xStride = cols * 3 + 1;
+      const yStride = cols * 2;
+      const x = rand(2 + (rows - 1) * xStride + cols, rng);
+      const y0 = rand(1 + (rows - 1) * yStride + cols, rng);
+      const want = Float32Array.from(y0);
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++) {
+          const a = want[1 + r * yStride + c]!;
+          want[1 + r * yStride + c] = Math.fround(a + x[2 + r * xStride + c]!);
+        }
+      const added = Float32Array.from(y0);
+      native.copyRows(x, 2, xStride, added, 1, yStride, rows, cols, true);
+      assert.deepEqual(added, want, "accumulate: y + x in float32, other elements untouched");
+      const copied = Float32Array.from(y0);
+      native.copyRows(x, 2, xStride, copied, 1, yStride, rows, cols, false);
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++)
+          assert.equal(copied[1 + r * yStride + c], x[2 + r * xStride + c]);
+      assert.equal(copied[0], y0[0], "the element before the block is untouched");
+    }
+  });
+  test("copyRows refuses blocks that reach past either buffer", () => {
+    const x = new Float32Array(10);
+    const y = new Float32Array(10);
+    assert.throws(() => native.copyRows(x, 0, 4, y, 0, 2, 3, 3, false), /too short/);
+    assert.throws(() => native.copyRows(x, 0, 2, y, 5, 3, 3, 3, false), /too short/);
+    assert.throws(() => native.copyRows(x, -1, 2, y, 0, 2, 3, 2, false), /negative/);
+    native.copyRows(x, 0, 4, y, 0, 4, 0, 3, true);
+  });
 });

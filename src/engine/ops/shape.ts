@@ -87,7 +87,7 @@ export function concat(xs: Tensor[], axis: number): Tensor {
   let off = 0;
   xs.forEach((x, k) => {
     const w = widths[k]!;
-    for (let o = 0; o < outer; o++) out.set(x.data.subarray(o * w, (o + 1) * w), o * total + off);
+    native.copyRows(x.data, 0, w, out, off, total, outer, w, false);
     off += w;
   });
   const shape = [...first.shape];
@@ -98,14 +98,8 @@ export function concat(xs: Tensor[], axis: number): Tensor {
     xs.forEach((x, k) => {
       const w = widths[k]!;
       if (x.requiresGrad) {
-        const gx = x.ensureGrad();
-        for (let o = 0; o < outer; o++)
-          native.axpy(
-            1,
-            g.subarray(o * total + at, o * total + at + w),
-            gx.subarray(o * w, (o + 1) * w),
-            w,
-          );
+        const { buf, fresh } = x.gradSink();
+        native.copyRows(g, at, total, buf, 0, w, outer, w, !fresh);
       }
       at += w;
     });
@@ -122,21 +116,12 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   const inner = sizeOf(x.shape.slice(ax + 1));
   const w = (end - start) * inner;
   const out = allocUninit(outer * w);
-  for (let o = 0; o < outer; o++)
-    out.set(x.data.subarray(o * n * inner + start * inner, o * n * inner + end * inner), o * w);
+  native.copyRows(x.data, start * inner, n * inner, out, 0, w, outer, w, false);
   const shape = [...x.shape];
   shape[ax] = end - start;
   return fromOp(out, shape, [x], (c) => {
     const g = c.grad!;
-    const gx = x.ensureGrad();
-    for (let o = 0; o < outer; o++) {
-      native.axpy(
-        1,
-        g.subarray(o * w, (o + 1) * w),
-        gx.subarray(o * n * inner + start * inner, o * n * inner + end * inner),
-        w,
-      );
-    }
+    native.copyRows(g, 0, w, x.ensureGrad(), start * inner, n * inner, outer, w, true);
   });
 }
 
