@@ -112,7 +112,9 @@ void axpy(float alpha, const float* x, float* y, int64_t n) {
 
 void copy_rows(const float* x, int64_t x_stride, float* y, int64_t y_stride, int64_t rows, int64_t cols,
                bool accumulate) {
-  parallel_for(rows, kGrain / (cols > 0 ? cols : 1) + 1, [&](int64_t rb, int64_t re) {
+  // A copy is memory-bound: waking a second thread pays only for large blocks.
+  constexpr int64_t kCopyGrain = kGrain * 8;
+  parallel_for(rows, kCopyGrain / (cols > 0 ? cols : 1) + 1, [&](int64_t rb, int64_t re) {
     int32_t len = static_cast<int32_t>(cols);
     for (int64_t r = rb; r < re; ++r) {
       const float* xr = x + r * x_stride;
