@@ -141,6 +141,17 @@ describe("reduction and shape gradients", () => {
     gradcheck(([a]) => sum(a!, 0), [P([3, 4])]);
     gradcheck(([a]) => sum(a!, 1, true), [P([2, 3, 4])]);
   });
+  test("sum's gradient adds to one that already arrived (the input feeds two ops)", () => {
+    for (const axis of [1, 2]) {
+      gradcheck(
+        ([a]) => {
+          const h = mul(a!, a!);
+          return add(scale(sum(sum(h, axis)), 0.5), sum(mul(h, h)));
+        },
+        [P([2, 3, 4])],
+      );
+    }
+  });
   test("mean and max", () => {
     gradcheck(([a]) => mean(a!), [P([3, 4])]);
     gradcheck(([a]) => mean(a!, 1), [P([2, 3, 4])]);

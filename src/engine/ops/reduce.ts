@@ -39,13 +39,19 @@ export function sum(x: Tensor, axis?: number, keepDims = false): Tensor {
     }
   }
   return fromOp(out, reducedShape(x.shape, ax, keepDims), [x], (c) => {
+    // Every input element gets its output's gradient once: repeat g along the axis.
     const g = c.grad!;
-    const gx = x.ensureGrad();
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < n; j++) {
-        const base = (o * n + j) * inner;
-        for (let i = 0; i < inner; i++) gx[base + i]! += g[o * inner + i]!;
+    const { buf, fresh } = x.gradSink();
+    if (inner === 1) {
+      for (let o = 0; o < outer; o++) {
+        const go = g[o]!;
+        const base = o * n;
+        if (fresh) buf.fill(go, base, base + n);
+        else for (let j = 0; j < n; j++) buf[base + j]! += go;
       }
+    } else {
+      for (let o = 0; o < outer; o++)
+        native.copyRows(g, o * inner, 0, buf, o * n * inner, inner, n, inner, !fresh);
     }
   });
 }
