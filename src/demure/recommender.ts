@@ -101,6 +101,8 @@ export class DemureRecommender implements Recommender {
   readonly strength: Tensor | null;
   /** The item side, fixed during evaluation: computed once in `beginEval`, not per batch. */
   private cache: ItemSide | null = null;
+  /** Open `beginEval` calls: the cache is dropped when the outermost one ends. */
+  private evalDepth = 0;
 
   constructor(
     readonly encoder: ItemEncoder,
@@ -162,6 +164,7 @@ export class DemureRecommender implements Recommender {
    * its users' states and one product with the catalogue, whatever its size.
    */
   beginEval(): void {
+    if (this.evalDepth++ > 0) return;
     this.cache = noGrad(() => {
       const side = this.itemSide();
       return { ...side, catalogue: concat(side.views, 1) };
@@ -169,7 +172,7 @@ export class DemureRecommender implements Recommender {
   }
 
   endEval(): void {
-    this.cache = null;
+    if (this.evalDepth > 0 && --this.evalDepth === 0) this.cache = null;
   }
 
   /** Masks [B, L] per modality: a real history item that has the modality. */

@@ -17,7 +17,10 @@ export interface Recommender extends HasParams {
   readonly numItems: number;
   /** Optional: the named terms of the last `loss()` (unweighted), for the epoch log. */
   lossParts?(): Record<string, number> | null;
-  /** Optional: compute what every evaluation batch shares once (item-side vectors). */
+  /**
+   * Optional: compute what every evaluation batch shares once (item-side
+   * vectors). Calls nest: the shared part lives until the outermost `endEval`.
+   */
   beginEval?(): void;
   endEval?(): void;
 }
@@ -67,13 +70,14 @@ export class SequentialRecommender implements Recommender {
   }
 
   private cache: Tensor | null = null;
+  private evalDepth = 0;
 
   beginEval(): void {
-    this.cache = noGrad(() => this.encoder.encodeAll());
+    if (this.evalDepth++ === 0) this.cache = noGrad(() => this.encoder.encodeAll());
   }
 
   endEval(): void {
-    this.cache = null;
+    if (this.evalDepth > 0 && --this.evalDepth === 0) this.cache = null;
   }
 
   scoreAll(batch: SeqBatch): Float32Array {

@@ -10,6 +10,7 @@ import { leaveOneOut } from "../../src/data/split.js";
 import { explainUser, explanationText } from "../../src/demure/explain.js";
 import { modalityDiscrimination, pseudoLabels } from "../../src/demure/losses.js";
 import { PoiEstimator } from "../../src/demure/poi-estimator.js";
+import { poiWeights } from "../../src/demure/poi-report.js";
 import { summarizePoi, summaryText } from "../../src/demure/poi-summary.js";
 import { DemureRecommender } from "../../src/demure/recommender.js";
 import { sum, tensor } from "../../src/engine/index.js";
@@ -282,6 +283,26 @@ test("evaluation's cached item side scores exactly as the per-batch one, and is 
     moved.some((v, i) => Math.abs(v - fresh[i]!) > 1e-4),
     "after endEval new item parameters are seen",
   );
+});
+
+test("evaluation calls nest: an inner endEval (POI weights for every user) keeps the outer cache", async () => {
+  const { dir, ds, batch } = await smallPlantedBatch(6);
+  const model = tinyDemure(dir, ds);
+  model.beginEval(); // as `serve` does, for the server's lifetime
+  const cached = Float32Array.from(model.scoreAll(batch));
+  poiWeights(model, ds, model.modalityNames, 10); // its own beginEval / endEval inside
+  // Move the item parameters: a kept cache still scores with the old item side.
+  model
+    .params()
+    .find((p) => p.name === "item.id")!
+    .data.fill(0.5);
+  assert.deepEqual(model.scoreAll(batch), cached, "the outer cache survived the inner endEval");
+  model.endEval();
+  assert.ok(
+    model.scoreAll(batch).some((v, i) => Math.abs(v - cached[i]!) > 1e-4),
+    "the outermost endEval drops it",
+  );
+  model.endEval(); // one too many is harmless
 });
 
 /** A tiny SASRec Demure model (d 8, one layer, one head) with the given Demure options. */
