@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { explainUser, modalityValue } from "../demure/explain.js";
+import { type PoiSummary, summarizePoi } from "../demure/poi-summary.js";
 import { DemureRecommender } from "../demure/recommender.js";
 import { type LoadedRun, recommendForHistory, recommendForUser } from "../train/run.js";
 import { readEpochs } from "../train/run-dir.js";
@@ -161,15 +162,27 @@ export function buildServer(run: LoadedRun, opts: ServeOptions = {}): FastifyIns
     },
   );
 
+  /** The run's Demure model, or a 409 for runs without a POI estimator. */
+  const poiModel = (): DemureRecommender => {
+    if (!(run.model instanceof DemureRecommender) || run.model.estimator === null) {
+      throw conflict(
+        `this run is ${run.config.variant}${run.model instanceof DemureRecommender ? " without a POI estimator" : ""}: POI weights exist only for --variant demure runs`,
+      );
+    }
+    return run.model;
+  };
+
   app.get("/users/:id/poi", { schema: { params: idParam } }, async (req) => {
     const { id } = req.params as { id: string };
     if (!ds.userIndex.has(id)) throw notFound(`unknown user "${id}"`);
-    if (!(run.model instanceof DemureRecommender) || run.model.estimator === null) {
-      throw conflict(
-        `this run is ${run.config.variant}: POI weights exist only for --variant demure runs`,
-      );
-    }
-    return explainUser(run.model, ds, id, run.config.maxLength);
+    return explainUser(poiModel(), ds, id, run.config.maxLength);
+  });
+
+  // Every user's weights, summarised per modality (`explain --all`); computed on first request.
+  let poiSummary: PoiSummary | null = null;
+  app.get("/runs/poi", async () => {
+    poiSummary ??= summarizePoi(poiModel(), ds, run.config.maxLength);
+    return poiSummary;
   });
 
   app.get("/items/:id", { schema: { params: idParam } }, async (req) => {

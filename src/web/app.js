@@ -5,6 +5,8 @@
 
 const $ = (id) => document.getElementById(id);
 let poiChart = null;
+/** Every user's weights summarised per modality (fetched once; null if the run has none). */
+let poiSummary;
 
 async function getJson(url) {
   const res = await fetch(url);
@@ -96,18 +98,31 @@ async function showPoi(user) {
     $("poi-note").textContent = body.detail;
     return;
   }
-  $("poi-note").textContent =
-    `User ${user}: weight of each modality (higher = a point of interest).`;
-  const data = {
-    labels: body.modalities.map((m) => m.modality),
-    datasets: [
-      {
-        label: "POI weight",
-        data: body.modalities.map((m) => m.weight),
-        backgroundColor: "#3b6fd8",
-      },
-    ],
-  };
+  if (poiSummary === undefined) {
+    const all = await fetch("/runs/poi");
+    poiSummary = all.ok ? await all.json() : null;
+  }
+  const labels = body.modalities.map((m) => m.modality);
+  const datasets = [
+    {
+      label: `user ${user}`,
+      data: body.modalities.map((m) => m.weight),
+      backgroundColor: "#3b6fd8",
+    },
+  ];
+  let note = `User ${user}: weight of each modality (higher = a point of interest).`;
+  if (poiSummary) {
+    // Beside the user, the mean over all users: what sets this user apart.
+    const mean = new Map(poiSummary.modalities.map((m) => [m.modality, m.mean]));
+    datasets.push({
+      label: `mean of all ${poiSummary.users} users`,
+      data: labels.map((name) => mean.get(name) ?? null),
+      backgroundColor: "#b8bfcc",
+    });
+    note += ` Grey: the mean over all users; uniform is ${poiSummary.uniform.toFixed(3)}.`;
+  }
+  $("poi-note").textContent = note;
+  const data = { labels, datasets };
   if (poiChart) poiChart.destroy();
   poiChart = new Chart($("poi"), {
     type: "bar",

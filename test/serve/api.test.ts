@@ -88,6 +88,32 @@ describe("HTTP API", () => {
     assertProblem(await app.inject("/users/nobody/poi"), 404);
     assertProblem(await idApp.inject("/users/3/poi"), 409);
   });
+  test("GET /runs/poi: every user's weights summarised per modality; 409 without POI", async () => {
+    const res = await app.inject("/runs/poi");
+    assert.equal(res.statusCode, 200, res.body);
+    const s = res.json() as {
+      users: number;
+      uniform: number;
+      modalities: Array<{ modality: string; mean: number; std: number; top: number }>;
+    };
+    assert.equal(s.users, 80);
+    assert.equal(s.uniform, 1 / s.modalities.length);
+    assert.ok(Math.abs(s.modalities.reduce((a, m) => a + m.mean, 0) - 1) < 1e-4, "means sum to 1");
+    assert.ok(Math.abs(s.modalities.reduce((a, m) => a + m.top, 0) - 1) < 1e-9, "one top each");
+    // The mean is the mean of what /users/:id/poi answers, user by user.
+    const users = (await app.inject("/users?limit=1000")).json().users as string[];
+    let sum = 0;
+    const first = s.modalities[0]!.modality;
+    for (const u of users) {
+      const w = (await app.inject(`/users/${u}/poi`)).json().modalities as Array<{
+        modality: string;
+        weight: number;
+      }>;
+      sum += w.find((m) => m.modality === first)!.weight;
+    }
+    assert.ok(Math.abs(sum / users.length - s.modalities[0]!.mean) < 1e-5);
+    assertProblem(await idApp.inject("/runs/poi"), 409);
+  });
   test("GET /items/:id and /runs/metrics", async () => {
     const item = await app.inject("/items/7");
     assert.equal(item.statusCode, 200);

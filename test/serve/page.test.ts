@@ -49,6 +49,10 @@ test("the page in headless Chromium: pick a user, see the POI chart and the top-
     );
     const note = await page.textContent("#poi-note");
     assert.match(note ?? "", /User 4/);
+    const bars = await page.evaluate(
+      "Chart.getChart(document.getElementById('poi')).data.datasets.map((d) => d.label)",
+    );
+    assert.deepEqual(bars, ["user 4", "mean of all 80 users"], "the user beside everyone");
     assert.equal(await page.textContent("#error"), "");
     const outDir = join(repoRoot, "test-output");
     mkdirSync(outDir, { recursive: true });
