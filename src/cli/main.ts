@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../util/errors.js";
 import { registerBench } from "./commands/bench.js";
+import { registerCompare } from "./commands/compare.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerEvaluate } from "./commands/evaluate.js";
 import { registerExplain } from "./commands/explain.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerTrain(program);
   registerEvaluate(program);
+  registerCompare(program);
   registerRecommend(program);
   registerExplain(program);
   registerServe(program);

@@ -1,0 +1,51 @@
+import { type Command, Option } from "commander";
+import { parseMetricKey } from "../../eval/paired.js";
+import { compareRuns, comparisonText } from "../../train/compare.js";
+import { loadRun } from "../../train/run.js";
+import { makeOutput } from "../output.js";
+import { nonNegativeInt, positiveInt } from "../parse.js";
+
+interface CompareFlags {
+  metric: string;
+  split: "valid" | "test";
+  resamples: number;
+  seed: number;
+  data?: string;
+  json?: boolean;
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command("compare")
+    .description(
+      "Two trained runs on the same users, paired: the difference in a metric, its 95 % bootstrap interval and a sign-flip p-value",
+    )
+    .argument("<runA>", "run directory of the baseline (A)")
+    .argument("<runB>", "run directory compared against it (B)")
+    .option("--metric <name@k>", "hr, ndcg or mrr at a cutoff", "ndcg@10")
+    .addOption(
+      new Option("--split <split>", "which held-out item to rank")
+        .choices(["valid", "test"])
+        .default("test"),
+    )
+    .option(
+      "--resamples <n>",
+      "bootstrap samples and sign flips",
+      positiveInt("--resamples"),
+      10_000,
+    )
+    .option("--seed <s>", "seed of the resampling", nonNegativeInt("--seed"), 0)
+    .option("--data <dir>", "the runs' dataset folder, if it has moved since training")
+    .option("--json", "print one JSON object as the last stdout line")
+    .action(async (runA: string, runB: string, flags: CompareFlags) => {
+      const out = makeOutput(flags.json === true);
+      const metric = parseMetricKey(flags.metric);
+      const a = await loadRun(runA, { dataDir: flags.data });
+      const b = await loadRun(runB, { dataDir: flags.data });
+      const result = compareRuns(a, b, metric, flags.split, {
+        resamples: flags.resamples,
+        seed: flags.seed,
+      });
+      out.result(result, comparisonText);
+    });
+}

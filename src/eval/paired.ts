@@ -1,0 +1,184 @@
+/**
+ * Two models on the same users: is the difference in a top-K metric larger
+ * than the test set's own sampling noise? Each user contributes one paired
+ * difference d_u = metric_B(u) − metric_A(u); the mean of d is the
+ * difference of the two reported figures.
+ *
+ * - a percentile bootstrap over users gives a 95 % interval for that mean;
+ * - a sign-flip (paired permutation) test gives a two-sided p-value for
+ *   "A and B rank equally well": under that hypothesis each d_u is as likely
+ *   to have either sign.
+ *
+ * Both resample users, so they speak to this test set only: they say nothing
+ * about another training seed, which is a separate source of spread.
+ */
+import { UserError } from "../util/errors.js";
+import { Rng } from "../util/rng.js";
+import { METRIC_NAMES, type MetricName } from "./metrics.js";
+
+/** A metric at a cutoff, parsed from its key ("ndcg@10"). */
+export interface MetricAt {
+  name: MetricName;
+  cutoff: number;
+}
+
+export function parseMetricKey(key: string): MetricAt {
+  const m = /^([a-z]+)@([0-9]+)$/.exec(key.trim().toLowerCase());
+  const name = m?.[1] as MetricName | undefined;
+  const cutoff = Number(m?.[2]);
+  if (name === undefined || !METRIC_NAMES.includes(name) || !(cutoff >= 1)) {
+    throw new UserError(
+      `metric: expected NAME@K with NAME one of ${METRIC_NAMES.join(", ")} and K ≥ 1 (e.g. ndcg@10), got "${key}"`,
+    );
+  }
+  return { name, cutoff };
+}
+
+/** One user's metric from the target's 1-based rank (0 or less: not evaluated → NaN). */
+export function metricOfRank(rank: number, metric: MetricAt): number {
+  if (!(rank > 0)) return Number.NaN;
+  if (rank > metric.cutoff) return 0;
+  if (metric.name === "hr") return 1;
+  if (metric.name === "ndcg") return 1 / Math.log2(rank + 1);
+  return 1 / rank;
+}
+
+/** What {@link comparePaired} reports. */
+export interface PairedComparison {
+  /** Users ranked by both models. */
+  users: number;
+  /** Mean metric of A and of B over those users. */
+  a: number;
+  b: number;
+  /** b − a, and (b − a) / a (null when a is 0). */
+  difference: number;
+  relative: number | null;
+  /** 95 % percentile-bootstrap interval of b − a. */
+  ci95: [number, number];
+  /** Users for whom B scores higher, lower, the same. */
+  better: number;
+  worse: number;
+  tied: number;
+  /** Two-sided sign-flip p-value, (1 + #{|mean*| ≥ |mean|}) / (1 + resamples). */
+  pValue: number;
+  resamples: number;
+  seed: number;
+}
+
+export interface PairedOptions {
+  /** Bootstrap samples and sign flips (default 10 000). */
+  resamples?: number;
+  /** Seed of both resampling procedures (default 0): the same inputs give the same interval and p. */
+  seed?: number;
+}
+
+/**
+ * Compare two models' ranks of the same targets, row by row. Rows that
+ * either model did not evaluate (rank ≤ 0) are left out of both.
+ */
+export function comparePaired(
+  ranksA: ArrayLike<number>,
+  ranksB: ArrayLike<number>,
+  metric: MetricAt,
+  opts: PairedOptions = {},
+): PairedComparison {
+  if (ranksA.length !== ranksB.length)
+    throw new Error(`comparePaired: ${ranksA.length} ranks against ${ranksB.length}`);
+  const resamples = opts.resamples ?? 10_000;
+  const seed = opts.seed ?? 0;
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new UserError(`resamples: expected a positive integer, got ${resamples}`);
+  const va: number[] = [];
+  const vb: number[] = [];
+  for (let i = 0; i < ranksA.length; i++) {
+    const x = metricOfRank(ranksA[i]!, metric);
+    const y = metricOfRank(ranksB[i]!, metric);
+    if (Number.isNaN(x) || Number.isNaN(y)) continue;
+    va.push(x);
+    vb.push(y);
+  }
+  const n = va.length;
+  if (n === 0) throw new UserError("no user was ranked by both models: nothing to compare");
+  const d = Float64Array.from(vb, (y, i) => y - va[i]!);
+  const a = mean(va);
+  const b = mean(vb);
+  const difference = mean(d);
+  let better = 0;
+  let worse = 0;
+  for (const x of d) {
+    if (x > 0) better++;
+    else if (x < 0) worse++;
+  }
+  return {
+    users: n,
+    a,
+    b,
+    difference,
+    relative: a === 0 ? null : difference / a,
+    ci95: bootstrapInterval(d, resamples, new Rng(seed), 0.95),
+    better,
+    worse,
+    tied: n - better - worse,
+    pValue: signFlipPValue(d, resamples, new Rng(seed + 1)),
+    resamples,
+    seed,
+  };
+}
+
+/** Percentile interval of the mean of d over `resamples` bootstrap samples of its rows. */
+export function bootstrapInterval(
+  d: Float64Array,
+  resamples: number,
+  rng: Rng,
+  level: number,
+): [number, number] {
+  const n = d.length;
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += d[rng.int(n)]!;
+    means[r] = s / n;
+  }
+  means.sort();
+  const tail = (1 - level) / 2;
+  return [quantile(means, tail), quantile(means, 1 - tail)];
+}
+
+/**
+ * Two-sided p-value of the paired permutation test: flip each d_u's sign at
+ * random and count how often |mean| reaches the observed one. The observed
+ * arrangement counts as one of the samples, so p is never 0.
+ */
+export function signFlipPValue(d: Float64Array, resamples: number, rng: Rng): number {
+  const n = d.length;
+  const observed = Math.abs(mean(d));
+  // A tolerance for float summation order: a flip that reproduces the observed
+  // pattern must count as reaching it.
+  const reach = observed * (1 - 1e-12);
+  let hits = 0;
+  for (let r = 0; r < resamples; r++) {
+    let s = 0;
+    let bits = 0;
+    for (let i = 0; i < n; i++) {
+      // One random 32-bit word gives the signs of 32 users.
+      if ((i & 31) === 0) bits = rng.nextU32();
+      s += (bits >>> (i & 31)) & 1 ? -d[i]! : d[i]!;
+    }
+    if (Math.abs(s / n) >= reach) hits++;
+  }
+  return (1 + hits) / (1 + resamples);
+}
+
+function mean(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]!;
+  return s / x.length;
+}
+
+/** Linear-interpolated quantile of sorted values. */
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
