@@ -1,8 +1,9 @@
 /**
  * Two models on the same users: is the difference in a top-K metric larger
  * than the test set's own sampling noise? Each user contributes one paired
- * difference d_u = metric_B(u) − metric_A(u); the mean of d is the
- * difference of the two reported figures.
+ * difference d_u = metric_B(u) − metric_A(u) (each side's metric may be a
+ * mean over several runs, e.g. seeds); the mean of d is the difference of
+ * the two reported figures.
  *
  * - a percentile bootstrap over users gives a 95 % interval for that mean;
  * - a sign-flip (paired permutation) test gives a two-sided p-value for
@@ -10,7 +11,8 @@
  *   to have either sign.
  *
  * Both resample users, so they speak to this test set only: they say nothing
- * about another training seed, which is a separate source of spread.
+ * about another training seed, which is a separate source of spread (averaging
+ * each side over its seeds first narrows that, it does not measure it).
  */
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
@@ -55,7 +57,7 @@ export interface PairedComparison {
   relative: number | null;
   /** 95 % percentile-bootstrap interval of b − a. */
   ci95: [number, number];
-  /** Users for whom B scores higher, lower, the same. */
+  /** Users for whom B scores higher, lower, the same (on the seed means, when sides have several runs). */
   better: number;
   worse: number;
   tied: number;
@@ -72,27 +74,49 @@ export interface PairedOptions {
   seed?: number;
 }
 
+/** Each row's metric from its rank (NaN where the row was not evaluated). */
+export function userMetric(ranks: ArrayLike<number>, metric: MetricAt): Float64Array {
+  return Float64Array.from({ length: ranks.length }, (_, i) => metricOfRank(ranks[i]!, metric));
+}
+
 /**
- * Compare two models' ranks of the same targets, row by row. Rows that
- * either model did not evaluate (rank ≤ 0) are left out of both.
+ * Row by row, the mean over several runs of the same model (e.g. its seeds):
+ * the mean over users of these is the mean of the runs' figures. NaN where
+ * any run did not evaluate the row.
+ */
+export function meanOverRuns(runs: readonly Float64Array[]): Float64Array {
+  const first = runs[0];
+  if (first === undefined) throw new Error("meanOverRuns: no run");
+  const out = new Float64Array(first.length);
+  for (const r of runs) {
+    if (r.length !== first.length) throw new Error("meanOverRuns: runs of different lengths");
+    for (let i = 0; i < r.length; i++) out[i]! += r[i]!;
+  }
+  for (let i = 0; i < out.length; i++) out[i]! /= runs.length;
+  return out;
+}
+
+/**
+ * Compare two models' per-row metrics on the same targets, row by row
+ * (`userMetric`, or `meanOverRuns` of several). Rows either side did not
+ * evaluate (NaN) are left out of both.
  */
 export function comparePaired(
-  ranksA: ArrayLike<number>,
-  ranksB: ArrayLike<number>,
-  metric: MetricAt,
+  metricA: Float64Array,
+  metricB: Float64Array,
   opts: PairedOptions = {},
 ): PairedComparison {
-  if (ranksA.length !== ranksB.length)
-    throw new Error(`comparePaired: ${ranksA.length} ranks against ${ranksB.length}`);
+  if (metricA.length !== metricB.length)
+    throw new Error(`comparePaired: ${metricA.length} rows against ${metricB.length}`);
   const resamples = opts.resamples ?? 10_000;
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(resamples) || resamples < 1)
     throw new UserError(`resamples: expected a positive integer, got ${resamples}`);
   const va: number[] = [];
   const vb: number[] = [];
-  for (let i = 0; i < ranksA.length; i++) {
-    const x = metricOfRank(ranksA[i]!, metric);
-    const y = metricOfRank(ranksB[i]!, metric);
+  for (let i = 0; i < metricA.length; i++) {
+    const x = metricA[i]!;
+    const y = metricB[i]!;
     if (Number.isNaN(x) || Number.isNaN(y)) continue;
     va.push(x);
     vb.push(y);

@@ -1,13 +1,19 @@
-import { comparePaired, type MetricAt, type PairedComparison } from "../eval/paired.js";
+import {
+  comparePaired,
+  type MetricAt,
+  meanOverRuns,
+  type PairedComparison,
+  userMetric,
+} from "../eval/paired.js";
 import { UserError } from "../util/errors.js";
 import { evaluateModel } from "./evaluate.js";
 import type { LoadedRun } from "./run.js";
 
-/** What `demure compare` reports: the two runs, the split, and the paired statistics. */
+/** What `demure compare` reports: the two sides' runs, the split, and the paired statistics. */
 export interface RunComparison extends PairedComparison {
   metric: string;
   split: "valid" | "test";
-  runs: { a: RunLabel; b: RunLabel };
+  runs: { a: RunLabel[]; b: RunLabel[] };
 }
 
 export interface RunLabel {
@@ -18,38 +24,54 @@ export interface RunLabel {
 }
 
 /**
- * Rank the same split with both runs and compare them user by user. The runs
- * must share the split: same dataset, same users, same targets (noise
- * modalities and model settings may differ).
+ * Rank the same split with every run and compare side A with side B user by
+ * user; a side of several runs (its seeds) counts each user's mean over them.
+ * All runs must share the split: same users and targets (noise modalities
+ * and model settings may differ).
  */
 export function compareRuns(
-  a: LoadedRun,
-  b: LoadedRun,
+  a: readonly LoadedRun[],
+  b: readonly LoadedRun[],
   metric: MetricAt,
   split: "valid" | "test",
   opts: { resamples?: number; seed?: number } = {},
 ): RunComparison {
-  const setA = a.split[split];
-  const setB = b.split[split];
-  if (!sameTargets(setA.users, setB.users) || !sameTargets(setA.targets, setB.targets)) {
-    throw new UserError(
-      `the runs were not trained on the same data: ${a.dataset.name} (${a.dataset.numUsers} users, ${a.dataset.numItems} items) in ${a.dir}, ${b.dataset.name} (${b.dataset.numUsers} users, ${b.dataset.numItems} items) in ${b.dir}; a paired comparison needs the same users and targets`,
-    );
+  const all = [...a, ...b];
+  const first = all[0];
+  if (a.length === 0 || b.length === 0 || first === undefined)
+    throw new UserError("compare needs at least one run on each side");
+  const ref = first.split[split];
+  for (const run of all.slice(1)) {
+    const set = run.split[split];
+    if (!sameInts(set.users, ref.users) || !sameInts(set.targets, ref.targets)) {
+      throw new UserError(
+        `the runs were not trained on the same data: ${describe(first)}, ${describe(run)}; a paired comparison needs the same users and targets`,
+      );
+    }
   }
-  const ranks = (run: LoadedRun) =>
-    evaluateModel(run.model, run.split[split], {
-      batchSize: run.config.evalBatchSize,
-      maxLength: run.config.maxLength,
-      excludeHistory: run.config.excludeHistory,
-      cutoffs: [metric.cutoff],
-    }).ranks;
-  const stats = comparePaired(ranks(a), ranks(b), metric, opts);
+  const side = (runs: readonly LoadedRun[]) =>
+    meanOverRuns(runs.map((run) => userMetric(ranksOf(run, split, metric.cutoff), metric)));
+  const stats = comparePaired(side(a), side(b), opts);
   return {
     metric: `${metric.name}@${metric.cutoff}`,
     split,
-    runs: { a: label(a), b: label(b) },
+    runs: { a: a.map(label), b: b.map(label) },
     ...stats,
   };
+}
+
+function ranksOf(run: LoadedRun, split: "valid" | "test", cutoff: number): Int32Array {
+  return evaluateModel(run.model, run.split[split], {
+    batchSize: run.config.evalBatchSize,
+    maxLength: run.config.maxLength,
+    excludeHistory: run.config.excludeHistory,
+    cutoffs: [cutoff],
+  }).ranks;
+}
+
+function describe(run: LoadedRun): string {
+  const ds = run.dataset;
+  return `${ds.name} (${ds.numUsers} users, ${ds.numItems} items) in ${run.dir}`;
 }
 
 function label(run: LoadedRun): RunLabel {
@@ -61,7 +83,7 @@ function label(run: LoadedRun): RunLabel {
   };
 }
 
-function sameTargets(x: Int32Array, y: Int32Array): boolean {
+function sameInts(x: Int32Array, y: Int32Array): boolean {
   if (x.length !== y.length) return false;
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
@@ -71,7 +93,11 @@ function sameTargets(x: Int32Array, y: Int32Array): boolean {
 export function comparisonText(c: RunComparison): string {
   const f = (x: number) => x.toFixed(4);
   const signed = (x: number) => `${x >= 0 ? "+" : "−"}${f(Math.abs(x))}`;
-  const name = (r: RunLabel) => `${r.model} ${r.variant}, seed ${r.seed} (${r.dir})`;
+  const name = (runs: RunLabel[]) => {
+    const r = runs[0]!;
+    if (runs.length === 1) return `${r.model} ${r.variant}, seed ${r.seed} (${r.dir})`;
+    return `${r.model} ${r.variant}, mean of ${runs.length} runs (seeds ${runs.map((x) => x.seed).join(", ")})`;
+  };
   const rel =
     c.relative === null
       ? ""
@@ -84,6 +110,6 @@ export function comparisonText(c: RunComparison): string {
     `  B − A  ${signed(c.difference)}${rel}; 95 % bootstrap interval ${signed(c.ci95[0])} … ${signed(c.ci95[1])}`,
     `  users for whom B is better / worse / level: ${c.better} (${pct(c.better)}) / ${c.worse} (${pct(c.worse)}) / ${c.tied} (${pct(c.tied)})`,
     `  paired sign-flip test, ${c.resamples} flips: p = ${c.pValue < 0.001 ? c.pValue.toExponential(1) : c.pValue.toFixed(3)}`,
-    "  (both resample this split's users: another training seed is a separate source of spread)",
+    "  (both resample this split's users; the spread between training seeds is not in them)",
   ].join("\n");
 }

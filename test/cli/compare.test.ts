@@ -78,6 +78,21 @@ test("compare: two runs on the same users, paired; refuses runs on different dat
   assert.equal(lastJson(valid.stdout).pValue, 1, "a run against itself");
   assert.equal(lastJson(valid.stdout).metric, "hr@5");
 
+  // Seeds on each side: A = runs a and b, B = run b alone; the means are the runs' figures.
+  const seeds = demure([
+    "compare",
+    `${join(root, "a")},${join(root, "b")}`,
+    join(root, "b"),
+    "--json",
+  ]);
+  assert.equal(seeds.code, 0, seeds.stderr);
+  const s = lastJson(seeds.stdout) as { a: number; b: number; runs: { a: unknown[] } };
+  assert.ok(Math.abs(s.a - (a.test["ndcg@10"]! + b.test["ndcg@10"]!) / 2) < 1e-12);
+  assert.ok(Math.abs(s.b - b.test["ndcg@10"]!) < 1e-12);
+  assert.equal(s.runs.a.length, 2);
+  const text2 = demure(["compare", `${join(root, "a")},${join(root, "b")}`, join(root, "b")]);
+  assert.match(text2.stdout, /mean of 2 runs \(seeds 1, 2\)/);
+
   const mixed = demure(["compare", join(root, "a"), join(root, "c")]);
   assert.equal(mixed.code, 2);
   assert.match(mixed.stderr, /not trained on the same data: planted \(90 users.*other \(60 users/);

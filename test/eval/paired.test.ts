@@ -2,13 +2,27 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   bootstrapInterval,
-  comparePaired,
+  comparePaired as comparePairedValues,
+  type MetricAt,
+  meanOverRuns,
   metricOfRank,
+  type PairedOptions,
   parseMetricKey,
   signFlipPValue,
+  userMetric,
 } from "../../src/eval/paired.js";
 import { rankingMetrics } from "../../src/eval/ranking.js";
 import { Rng } from "../../src/util/rng.js";
+
+/** Two models' ranks compared through their per-user metrics. */
+function comparePaired(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  metric: MetricAt,
+  opts: PairedOptions = {},
+) {
+  return comparePairedValues(userMetric(a, metric), userMetric(b, metric), opts);
+}
 
 describe("paired comparison of two models' ranks", () => {
   test("per-user metrics from ranks, by hand, and their mean is the reported metric", () => {
@@ -74,5 +88,21 @@ describe("paired comparison of two models' ranks", () => {
     const r = comparePaired(b, a, parseMetricKey("ndcg@10"), { resamples: 2000 });
     assert.ok(Math.abs(r.difference + c.difference) < 1e-12);
     assert.equal(r.better, c.worse);
+  });
+  test("several runs per side: each user's mean over them, whose mean is the mean of the runs", () => {
+    const m = parseMetricKey("ndcg@10");
+    const seeds = [
+      [1, 4, 12, 2, 0],
+      [2, 4, 3, 1, 0],
+      [11, 1, 30, 2, 5],
+    ].map((r) => userMetric(r, m));
+    const mean = meanOverRuns(seeds);
+    assert.ok(Number.isNaN(mean[4]!), "a row one run skipped is skipped");
+    assert.ok(Math.abs(mean[0]! - (1 + 1 / Math.log2(3) + 0) / 3) < 1e-12);
+    const c = comparePairedValues(seeds[0]!, mean, { resamples: 100 });
+    const runMean = (v: Float64Array) => v.slice(0, 4).reduce((s, x) => s + x, 0) / 4;
+    assert.ok(
+      Math.abs(c.b - (runMean(seeds[0]!) + runMean(seeds[1]!) + runMean(seeds[2]!)) / 3) < 1e-12,
+    );
   });
 });

@@ -18,10 +18,13 @@ export function registerCompare(program: Command): void {
   program
     .command("compare")
     .description(
-      "Two trained runs on the same users, paired: the difference in a metric, its 95 % bootstrap interval and a sign-flip p-value",
+      "Two trained runs (or two sets of seeds) on the same users, paired: the difference in a metric, its 95 % bootstrap interval and a sign-flip p-value",
     )
-    .argument("<runA>", "run directory of the baseline (A)")
-    .argument("<runB>", "run directory compared against it (B)")
+    .argument(
+      "<runA>",
+      "run directory of the baseline (A); several, comma-separated, for the mean of their seeds",
+    )
+    .argument("<runB>", "run directory compared against it (B); several, comma-separated, likewise")
     .option("--metric <name@k>", "hr, ndcg or mrr at a cutoff", "ndcg@10")
     .addOption(
       new Option("--split <split>", "which held-out item to rank")
@@ -40,8 +43,15 @@ export function registerCompare(program: Command): void {
     .action(async (runA: string, runB: string, flags: CompareFlags) => {
       const out = makeOutput(flags.json === true);
       const metric = parseMetricKey(flags.metric);
-      const a = await loadRun(runA, { dataDir: flags.data });
-      const b = await loadRun(runB, { dataDir: flags.data });
+      const load = (dirs: string) =>
+        Promise.all(
+          dirs
+            .split(",")
+            .filter((d) => d.trim() !== "")
+            .map((d) => loadRun(d.trim(), { dataDir: flags.data })),
+        );
+      const a = await load(runA);
+      const b = await load(runB);
       const result = compareRuns(a, b, metric, flags.split, {
         resamples: flags.resamples,
         seed: flags.seed,
