@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import { parseMetricKey } from "../../eval/paired.js";
 import { compareRuns, comparisonText } from "../../train/compare.js";
-import { loadRun } from "../../train/run.js";
+import { type LoadedRun, loadRun } from "../../train/run.js";
 import { makeOutput } from "../output.js";
 import { nonNegativeInt, positiveInt } from "../parse.js";
 
@@ -43,13 +43,14 @@ export function registerCompare(program: Command): void {
     .action(async (runA: string, runB: string, flags: CompareFlags) => {
       const out = makeOutput(flags.json === true);
       const metric = parseMetricKey(flags.metric);
-      const load = (dirs: string) =>
-        Promise.all(
-          dirs
-            .split(",")
-            .filter((d) => d.trim() !== "")
-            .map((d) => loadRun(d.trim(), { dataDir: flags.data })),
-        );
+      // One run at a time: each holds its own copy of the dataset while it loads.
+      const load = async (dirs: string): Promise<LoadedRun[]> => {
+        const runs: LoadedRun[] = [];
+        for (const d of dirs.split(",")) {
+          if (d.trim() !== "") runs.push(await loadRun(d.trim(), { dataDir: flags.data }));
+        }
+        return runs;
+      };
       const a = await load(runA);
       const b = await load(runB);
       const result = compareRuns(a, b, metric, flags.split, {
