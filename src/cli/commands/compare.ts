@@ -43,7 +43,7 @@ export function registerCompare(program: Command): void {
     .action(async (runA: string, runB: string, flags: CompareFlags) => {
       const out = makeOutput(flags.json === true);
       const metric = parseMetricKey(flags.metric);
-      // One run at a time: each holds its own copy of the dataset while it loads.
+      // In the order given, so a run that fails to load is reported before any later one.
       const load = async (dirs: string): Promise<LoadedRun[]> => {
         const runs: LoadedRun[] = [];
         for (const d of dirs.split(",")) {
