@@ -25,6 +25,38 @@ export function metricKey(name: MetricName, cutoff: number): string {
   return `${name}@${cutoff}`;
 }
 
+/** A metric at a cutoff, as `metricKey` writes it ("ndcg@10"). */
+export interface MetricAt {
+  name: MetricName;
+  cutoff: number;
+}
+
+/** The inverse of {@link metricKey}; a bad key is a {@link UserError} naming what is expected. */
+export function parseMetricKey(key: string): MetricAt {
+  const m = /^([a-z]+)@([0-9]+)$/.exec(key.trim().toLowerCase());
+  const name = m?.[1] as MetricName | undefined;
+  const cutoff = Number(m?.[2]);
+  if (name === undefined || !METRIC_NAMES.includes(name) || !(cutoff >= 1)) {
+    throw new UserError(
+      `metric: expected NAME@K with NAME one of ${METRIC_NAMES.join(", ")} and K ≥ 1 (e.g. ndcg@10), got "${key}"`,
+    );
+  }
+  return { name, cutoff };
+}
+
+/** A hit at 1-based rank r is worth this much to each metric (inside the cutoff). */
+const WORTH: Record<MetricName, (rank: number) => number> = {
+  hr: () => 1,
+  ndcg: (rank) => 1 / Math.log2(rank + 1),
+  mrr: (rank) => 1 / rank,
+};
+
+/** One user's metric from the target's 1-based rank (0 or less: not evaluated → NaN). */
+export function metricOfRank(rank: number, metric: MetricAt): number {
+  if (!(rank > 0)) return Number.NaN;
+  return rank > metric.cutoff ? 0 : WORTH[metric.name](rank);
+}
+
 /**
  * Check cutoffs (positive integers), drop duplicates and sort them ascending.
  * Throws {@link UserError} on an empty list or a bad value.
@@ -59,8 +91,8 @@ export function rankingMetrics(
     const r = ranks[i];
     if (!(r > 0)) continue;
     count++;
-    const gain = 1 / Math.log2(r + 1);
-    const rr = 1 / r;
+    const gain = WORTH.ndcg(r);
+    const rr = WORTH.mrr(r);
     // Cutoffs are ascending: once r <= k it holds for every larger k.
     for (let c = ks.length - 1; c >= 0 && r <= ks[c]; c--) {
       hr[c] += 1;

@@ -16,34 +16,7 @@
  */
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { METRIC_NAMES, type MetricName } from "./metrics.js";
-
-/** A metric at a cutoff, parsed from its key ("ndcg@10"). */
-export interface MetricAt {
-  name: MetricName;
-  cutoff: number;
-}
-
-export function parseMetricKey(key: string): MetricAt {
-  const m = /^([a-z]+)@([0-9]+)$/.exec(key.trim().toLowerCase());
-  const name = m?.[1] as MetricName | undefined;
-  const cutoff = Number(m?.[2]);
-  if (name === undefined || !METRIC_NAMES.includes(name) || !(cutoff >= 1)) {
-    throw new UserError(
-      `metric: expected NAME@K with NAME one of ${METRIC_NAMES.join(", ")} and K ≥ 1 (e.g. ndcg@10), got "${key}"`,
-    );
-  }
-  return { name, cutoff };
-}
-
-/** One user's metric from the target's 1-based rank (0 or less: not evaluated → NaN). */
-export function metricOfRank(rank: number, metric: MetricAt): number {
-  if (!(rank > 0)) return Number.NaN;
-  if (rank > metric.cutoff) return 0;
-  if (metric.name === "hr") return 1;
-  if (metric.name === "ndcg") return 1 / Math.log2(rank + 1);
-  return 1 / rank;
-}
+import { type MetricAt, metricOfRank } from "./metrics.js";
 
 /** What {@link comparePaired} reports. */
 export interface PairedComparison {

@@ -1,10 +1,5 @@
-import {
-  comparePaired,
-  type MetricAt,
-  meanOverRuns,
-  type PairedComparison,
-  userMetric,
-} from "../eval/paired.js";
+import type { MetricAt } from "../eval/metrics.js";
+import { comparePaired, meanOverRuns, type PairedComparison, userMetric } from "../eval/paired.js";
 import { UserError } from "../util/errors.js";
 import { evaluateModel } from "./evaluate.js";
 import type { LoadedRun } from "./run.js";

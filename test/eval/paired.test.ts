@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { type MetricAt, metricOfRank, parseMetricKey } from "../../src/eval/metrics.js";
 import {
   bootstrapInterval,
   comparePaired as comparePairedValues,
-  type MetricAt,
   meanOverRuns,
-  metricOfRank,
   type PairedOptions,
-  parseMetricKey,
   signFlipPValue,
   userMetric,
 } from "../../src/eval/paired.js";

@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { parseMetricKey } from "../../eval/paired.js";
+import { parseMetricKey } from "../../eval/metrics.js";
 import { compareRuns, comparisonText } from "../../train/compare.js";
 import { type LoadedRun, loadRun } from "../../train/run.js";
 import { makeOutput } from "../output.js";
