@@ -21,7 +21,7 @@ import {
 } from "../engine/index.js";
 import type { Backbone } from "../models/backbones/backbone.js";
 import type { ItemEncoder } from "../models/item-encoder.js";
-import { type Recommender, trimBatch } from "../models/recommender.js";
+import { EvalCache, type Recommender, trimBatch } from "../models/recommender.js";
 import type { Rng } from "../util/rng.js";
 import { modalityDiscrimination, pseudoLabelKl } from "./losses.js";
 import { PoiEstimator, type PoiOutput, randomPairCosine } from "./poi-estimator.js";
@@ -100,9 +100,7 @@ export class DemureRecommender implements Recommender {
   /** The learned strength a of the weights (null: fixed at 1). */
   readonly strength: Tensor | null;
   /** The item side, fixed during evaluation: computed once in `beginEval`, not per batch. */
-  private cache: ItemSide | null = null;
-  /** Open `beginEval` calls: the cache is dropped when the outermost one ends. */
-  private evalDepth = 0;
+  private readonly cache = new EvalCache<ItemSide>();
 
   constructor(
     readonly encoder: ItemEncoder,
@@ -144,7 +142,7 @@ export class DemureRecommender implements Recommender {
 
   /** The item side: the views, their concatenation [P_1 | .. | P_M] and each view's random-pair cosine. */
   private itemSide(): ItemSide {
-    if (this.cache !== null) return this.cache;
+    if (this.cache.value !== null) return this.cache.value;
     const views = this.encoder.views();
     return {
       views,
@@ -164,15 +162,16 @@ export class DemureRecommender implements Recommender {
    * its users' states and one product with the catalogue, whatever its size.
    */
   beginEval(): void {
-    if (this.evalDepth++ > 0) return;
-    this.cache = noGrad(() => {
-      const side = this.itemSide();
-      return { ...side, catalogue: concat(side.views, 1) };
-    });
+    this.cache.begin(() =>
+      noGrad(() => {
+        const side = this.itemSide();
+        return { ...side, catalogue: concat(side.views, 1) };
+      }),
+    );
   }
 
   endEval(): void {
-    if (this.evalDepth > 0 && --this.evalDepth === 0) this.cache = null;
+    this.cache.end();
   }
 
   /** Masks [B, L] per modality: a real history item that has the modality. */

@@ -26,6 +26,25 @@ export interface Recommender extends HasParams {
 }
 
 /**
+ * What evaluation shares across batches, under the nesting rule of
+ * `beginEval`/`endEval`: built by the outermost `begin`, dropped by the
+ * outermost `end` (an extra `end` is harmless).
+ */
+export class EvalCache<T> {
+  private depth = 0;
+  /** The shared value while an evaluation is open, else null. */
+  value: T | null = null;
+
+  begin(build: () => T): void {
+    if (this.depth++ === 0) this.value = build();
+  }
+
+  end(): void {
+    if (this.depth > 0 && --this.depth === 0) this.value = null;
+  }
+}
+
+/**
  * The batch trimmed to its longest real sequence (no work on columns that are
  * padding in every row), with the key mask the backbones need.
  */
@@ -69,20 +88,19 @@ export class SequentialRecommender implements Recommender {
     return crossEntropy(matmul(h, v, { transB: true }), batch.targets);
   }
 
-  private cache: Tensor | null = null;
-  private evalDepth = 0;
+  private readonly cache = new EvalCache<Tensor>();
 
   beginEval(): void {
-    if (this.evalDepth++ === 0) this.cache = noGrad(() => this.encoder.encodeAll());
+    this.cache.begin(() => noGrad(() => this.encoder.encodeAll()));
   }
 
   endEval(): void {
-    if (this.evalDepth > 0 && --this.evalDepth === 0) this.cache = null;
+    this.cache.end();
   }
 
   scoreAll(batch: SeqBatch): Float32Array {
     return noGrad(() => {
-      const v = this.cache ?? this.encoder.encodeAll();
+      const v = this.cache.value ?? this.encoder.encodeAll();
       return matmul(this.userStates(v, batch, false), v, { transB: true }).data;
     });
   }
