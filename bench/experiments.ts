@@ -6,7 +6,9 @@
  *
  * `--only` keeps the listed groups (exact names, as in the tables' headings),
  * `--models` and `--variants` the listed backbones and variants (a variant
- * prefix: `demure` also keeps its ablations).
+ * prefix: `demure` also keeps its ablations). Ablation names hold ", "
+ * (`demure, no L_cl`), so lists split on a comma not followed by a space; a
+ * name that matches no row is an error, not an empty run.
  *
  * Every run is a `demure train` process, so the command printed beside a
  * result is exactly what produced it. A run whose directory already holds a
@@ -72,6 +74,22 @@ function parseFlags() {
   }
 }
 
+/** Exit 2 when a listed name matches no grid row, naming the ones there are. */
+function checkFilter(
+  name: string,
+  list: string[] | undefined,
+  matches: (v: string) => boolean,
+  known: Set<string>,
+): void {
+  const unknown = list?.filter((v) => !matches(v)) ?? [];
+  if (unknown.length === 0) return;
+  const names = [...known].map((k) => `"${k}"`).join(", ");
+  process.stderr.write(
+    `experiments: --${name} "${unknown.join('", "')}" matches no grid row; known: ${names}\n`,
+  );
+  process.exit(2);
+}
+
 function positiveInt(name: string, text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) {
@@ -87,9 +105,9 @@ if (flags.help) {
   process.exit(0);
 }
 const seeds = flags.seeds.split(",").map((s) => positiveInt("seeds", s));
-const only = flags.only?.split(",");
-const models = flags.models?.split(",");
-const variants = flags.variants?.split(",");
+const only = flags.only?.split(/,(?! )/);
+const models = flags.models?.split(/,(?! )/);
+const variants = flags.variants?.split(/,(?! )/);
 const epochs = flags.epochs === undefined ? undefined : String(positiveInt("epochs", flags.epochs));
 const jobs = positiveInt("jobs", flags.jobs);
 const dryRun = flags["dry-run"];
@@ -280,6 +298,24 @@ function finishedRun(row: Row, seed: number): Result | null {
 const finished = new Map<string, Result | null>();
 
 const grid = gridRows({ shared, planted, confounded });
+checkFilter(
+  "only",
+  only,
+  (v) => grid.some((r) => r.group === v),
+  new Set(grid.map((r) => r.group)),
+);
+checkFilter(
+  "models",
+  models,
+  (v) => grid.some((r) => r.model === v),
+  new Set(grid.map((r) => r.model)),
+);
+checkFilter(
+  "variants",
+  variants,
+  (v) => grid.some((r) => r.variant.startsWith(v)),
+  new Set(grid.map((r) => r.variant)),
+);
 const rows = grid.filter(
   (r) =>
     (only === undefined || only.includes(r.group)) &&
