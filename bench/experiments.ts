@@ -74,20 +74,35 @@ function parseFlags() {
   }
 }
 
-/** Exit 2 when a listed name matches no grid row, naming the ones there are. */
-function checkFilter(
-  name: string,
-  list: string[] | undefined,
-  matches: (v: string) => boolean,
-  known: Set<string>,
-): void {
-  const unknown = list?.filter((v) => !matches(v)) ?? [];
-  if (unknown.length === 0) return;
-  const names = [...known].map((k) => `"${k}"`).join(", ");
-  process.stderr.write(
-    `experiments: --${name} "${unknown.join('", "')}" matches no grid row; known: ${names}\n`,
+/**
+ * One of `--only`, `--models`, `--variants`: the names listed, the row field
+ * they name, and whether a name is a prefix (a variant) or exact.
+ */
+interface Filter {
+  flag: string;
+  names: string[] | undefined;
+  field: (r: Row) => string;
+  prefix: boolean;
+}
+
+function keeps(f: Filter, r: Row, name: string): boolean {
+  return f.prefix ? f.field(r).startsWith(name) : f.field(r) === name;
+}
+
+/** The grid rows every filter keeps; exit 2 when a listed name matches no row at all. */
+function selectRows(grid: Row[], filters: Filter[]): Row[] {
+  for (const f of filters) {
+    const unknown = f.names?.filter((name) => !grid.some((r) => keeps(f, r, name))) ?? [];
+    if (unknown.length === 0) continue;
+    const known = [...new Set(grid.map(f.field))].map((k) => `"${k}"`).join(", ");
+    process.stderr.write(
+      `experiments: --${f.flag} "${unknown.join('", "')}" matches no grid row; known: ${known}\n`,
+    );
+    process.exit(2);
+  }
+  return grid.filter((r) =>
+    filters.every((f) => f.names === undefined || f.names.some((name) => keeps(f, r, name))),
   );
-  process.exit(2);
 }
 
 function positiveInt(name: string, text: string): number {
@@ -105,9 +120,8 @@ if (flags.help) {
   process.exit(0);
 }
 const seeds = flags.seeds.split(",").map((s) => positiveInt("seeds", s));
-const only = flags.only?.split(/,(?! )/);
-const models = flags.models?.split(/,(?! )/);
-const variants = flags.variants?.split(/,(?! )/);
+/** A name list: ablation names hold ", ", so only a comma with no space after it separates. */
+const names = (text: string | undefined) => text?.split(/,(?! )/);
 const epochs = flags.epochs === undefined ? undefined : String(positiveInt("epochs", flags.epochs));
 const jobs = positiveInt("jobs", flags.jobs);
 const dryRun = flags["dry-run"];
@@ -298,30 +312,11 @@ function finishedRun(row: Row, seed: number): Result | null {
 const finished = new Map<string, Result | null>();
 
 const grid = gridRows({ shared, planted, confounded });
-checkFilter(
-  "only",
-  only,
-  (v) => grid.some((r) => r.group === v),
-  new Set(grid.map((r) => r.group)),
-);
-checkFilter(
-  "models",
-  models,
-  (v) => grid.some((r) => r.model === v),
-  new Set(grid.map((r) => r.model)),
-);
-checkFilter(
-  "variants",
-  variants,
-  (v) => grid.some((r) => r.variant.startsWith(v)),
-  new Set(grid.map((r) => r.variant)),
-);
-const rows = grid.filter(
-  (r) =>
-    (only === undefined || only.includes(r.group)) &&
-    (models === undefined || models.includes(r.model)) &&
-    (variants === undefined || variants.some((v) => r.variant.startsWith(v))),
-);
+const rows = selectRows(grid, [
+  { flag: "only", names: names(flags.only), field: (r) => r.group, prefix: false },
+  { flag: "models", names: names(flags.models), field: (r) => r.model, prefix: false },
+  { flag: "variants", names: names(flags.variants), field: (r) => r.variant, prefix: true },
+]);
 mkdirSync(outDir, { recursive: true });
 if (!tableOnly) {
   await ensureData();
