@@ -50,6 +50,12 @@ const bin = join(root, "bin/demure.js");
 const usage = `usage: node dist/bench/experiments.js [--only GROUP[,GROUP]] [--models M[,M]]
        [--variants V[,V]] [--seeds 1,2,3] [--jobs J] [--threads T] [--epochs N] [--dry-run] [--table-only]`;
 
+/** A bad flag: say what was wrong on stderr and exit 2, as every user error does. */
+function fail(message: string): never {
+  process.stderr.write(`experiments: ${message}\n`);
+  process.exit(2);
+}
+
 function parseFlags() {
   try {
     return parseArgs({
@@ -69,8 +75,7 @@ function parseFlags() {
       allowPositionals: false,
     }).values;
   } catch (error) {
-    process.stderr.write(`experiments: ${(error as Error).message}\n${usage}\n`);
-    process.exit(2);
+    fail(`${(error as Error).message}\n${usage}`);
   }
 }
 
@@ -95,10 +100,7 @@ function selectRows(grid: Row[], filters: Filter[]): Row[] {
     const unknown = f.names?.filter((name) => !grid.some((r) => keeps(f, r, name))) ?? [];
     if (unknown.length === 0) continue;
     const known = [...new Set(grid.map(f.field))].map((k) => `"${k}"`).join(", ");
-    process.stderr.write(
-      `experiments: --${f.flag} "${unknown.join('", "')}" matches no grid row; known: ${known}\n`,
-    );
-    process.exit(2);
+    fail(`--${f.flag} "${unknown.join('", "')}" matches no grid row; known: ${known}`);
   }
   return grid.filter((r) =>
     filters.every((f) => f.names === undefined || f.names.some((name) => keeps(f, r, name))),
@@ -108,8 +110,7 @@ function selectRows(grid: Row[], filters: Filter[]): Row[] {
 function positiveInt(name: string, text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`experiments: --${name} expects a positive integer, got "${text}"\n`);
-    process.exit(2);
+    fail(`--${name} expects a positive integer, got "${text}"`);
   }
   return n;
 }
