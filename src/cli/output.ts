@@ -1,3 +1,5 @@
+import { escapeControl } from "../util/errors.js";
+
 /**
  * How commands print: human text by default; with --json, the last line on
  * stdout is one JSON object and nothing else goes to stdout. Progress and
@@ -16,10 +18,10 @@ export function makeOutput(json: boolean): Output {
     json,
     result(value, text) {
       if (json) process.stdout.write(`${JSON.stringify(value)}\n`);
-      else process.stdout.write(`${text(value)}\n`);
+      else process.stdout.write(`${escapeControl(text(value))}\n`);
     },
     note(message) {
-      process.stderr.write(`${message}\n`);
+      process.stderr.write(`${escapeControl(message)}\n`);
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { readConfigFile, resolveConfig, type TrainConfigInput } from "../../train/config.js";
 import { readRunConfig } from "../../train/run-dir.js";
 import { type TrainResult, train } from "../../train/trainer.js";
-import { UserError } from "../../util/errors.js";
+import { Interrupted, UserError } from "../../util/errors.js";
 import { makeOutput } from "../output.js";
 import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from "../parse.js";
 import { type Progress, progressBar } from "../progress.js";
@@ -126,21 +126,23 @@ export function registerTrain(program: Command): void {
             `${basename(resolve(cfg.data))}-${cfg.model}-${cfg.variant}-s${cfg.seed}`,
           );
       }
-      let stop = false;
-      const onSigint = () => {
-        if (stop) process.exit(130);
-        stop = true;
+      // SIGINT (Ctrl-C) or SIGTERM: finish the batch, keep the last finished epoch, exit 130.
+      let stop: NodeJS.Signals | null = null;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stop !== null) process.exit(130);
+        stop = signal;
         out.note(
-          "\ninterrupt: stopping after this batch; the last finished epoch is saved (resume with --resume)",
+          `\n${signal}: stopping after this batch; the last finished epoch is saved (resume with --resume)`,
         );
       };
-      process.on("SIGINT", onSigint);
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
       let bar: Progress | null = null;
       let result: TrainResult;
       try {
         result = await train(cfg, dir, {
           resume: flags.resume === true,
-          shouldStop: () => stop,
+          shouldStop: () => stop !== null,
           onNote: (m) => out.note(m),
           onEpochStart: (epoch, total) => {
             bar = progressBar(total, `epoch ${epoch}/${cfg.epochs}`);
@@ -163,12 +165,14 @@ export function registerTrain(program: Command): void {
         });
       } finally {
         (bar as Progress | null)?.stop();
-        process.off("SIGINT", onSigint);
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
       }
       if (result.interrupted === true) {
-        out.note(`interrupted; resume with: demure train --resume --out ${dir}`);
-        process.exitCode = 130;
-        return;
+        throw new Interrupted(
+          `interrupted by ${stop ?? "a signal"}; resume with: demure train --resume --out ${dir}`,
+          stop ?? "SIGINT",
+        );
       }
       const { interrupted: _drop, ...rest } = result;
       const json = { ...rest, test: contractMetrics(rest.test) };
