@@ -36,6 +36,10 @@ export function saveArrays(
   const entries: HeaderEntry[] = [];
   let offset = 0;
   for (const [name, a] of arrays) {
+    const bad = firstNonFinite(a.data);
+    // Never write a checkpoint that cannot be used: the caller should have stopped earlier.
+    if (bad >= 0)
+      throw new Error(`refusing to save ${path}: ${name}[${bad}] is ${a.data[bad]} (not finite)`);
     entries.push({ name, shape: a.shape, offset, length: a.data.length });
     offset += a.data.length;
   }
@@ -90,7 +94,20 @@ export function loadArrays(path: string): { arrays: Map<string, NamedArray>; met
   const arrays = new Map<string, NamedArray>();
   for (const e of entries) {
     if (e.offset + e.length > total) bad(`entry ${e.name} runs past the end of the data`);
-    arrays.set(e.name, { shape: e.shape, data: floats.slice(e.offset, e.offset + e.length) });
+    const data = floats.slice(e.offset, e.offset + e.length);
+    const at = firstNonFinite(data);
+    if (at >= 0)
+      bad(`entry ${e.name} holds ${data[at]} at index ${at} (only finite values are valid)`);
+    arrays.set(e.name, { shape: e.shape, data });
   }
   return { arrays, meta };
+}
+
+/** Index of the first NaN or ±Infinity, or -1. */
+export function firstNonFinite(a: Float32Array): number {
+  for (let i = 0; i < a.length; i++) {
+    // x - x is 0 for finite x and NaN for NaN and ±Infinity: one test for both.
+    if (a[i]! - a[i]! !== 0) return i;
+  }
+  return -1;
 }

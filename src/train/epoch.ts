@@ -1,5 +1,5 @@
 import type { SeqBatch } from "../data/batches.js";
-import { type Adam, clipGradNorm, type Tensor, withBufferPool } from "../engine/index.js";
+import { type Adam, clipGradNorm, gradNorm, type Tensor, withBufferPool } from "../engine/index.js";
 import type { Recommender } from "../models/recommender.js";
 
 /** What one pass over the training batches reports. */
@@ -22,8 +22,26 @@ export interface EpochHooks {
 }
 
 /**
+ * A step whose loss or gradient norm is NaN or infinite: the parameters are
+ * left as they were before the step (the update is never applied).
+ */
+export class NonFiniteStep extends Error {
+  constructor(
+    /** 1-based step within the epoch. */
+    readonly step: number,
+    readonly quantity: "loss" | "gradient norm",
+    readonly value: number,
+  ) {
+    super(`${quantity} is ${value} at step ${step}`);
+    this.name = "NonFiniteStep";
+  }
+}
+
+/**
  * One optimiser step per batch: loss, backward, optional gradient clipping,
  * Adam. Each step's temporaries come from a buffer pool released after it.
+ * The loss and the gradient norm are checked every step, before the update,
+ * so a diverging run stops with its parameters still finite (NonFiniteStep).
  */
 export async function trainEpoch(
   model: Recommender,
@@ -42,11 +60,15 @@ export async function trainEpoch(
       const loss = model.loss(batch);
       for (const [k, v] of Object.entries(model.lossParts?.() ?? {}))
         partSums.set(k, (partSums.get(k) ?? 0) + v);
+      const value = loss.item();
+      if (!Number.isFinite(value)) throw new NonFiniteStep(done + 1, "loss", value);
       opt.zeroGrad();
       loss.backward();
-      if (clipNorm !== null) clipGradNorm(params, clipNorm);
+      const norm = gradNorm(params);
+      if (!Number.isFinite(norm)) throw new NonFiniteStep(done + 1, "gradient norm", norm);
+      if (clipNorm !== null) clipGradNorm(params, clipNorm, norm);
       opt.update();
-      return loss.item();
+      return value;
     });
     done++;
     hooks.onBatch?.(done, lossSum / done);

@@ -6,12 +6,12 @@ import { poiAucReport, readPoiLabels } from "../demure/poi-report.js";
 import { DemureRecommender } from "../demure/recommender.js";
 import { Adam, type Tensor } from "../engine/index.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
-import { UserError } from "../util/errors.js";
+import { RunFailure, UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { withRunDirLock } from "../util/run-lock.js";
 import { loadParams, saveParams } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
-import { trainEpoch } from "./epoch.js";
+import { NonFiniteStep, trainEpoch } from "./epoch.js";
 import { evaluateModel } from "./evaluate.js";
 import { loadForConfig } from "./load-data.js";
 import { buildModel } from "./model.js";
@@ -101,6 +101,8 @@ export async function train(
       const pass = await trainEpoch(model, params, opt, batches, cfg.clipNorm, {
         onBatch: (done, loss) => opts.onBatch?.(epoch, done, perEpoch, loss),
         ...(opts.shouldStop === undefined ? {} : { shouldStop: opts.shouldStop }),
+      }).catch((e: unknown) => {
+        throw e instanceof NonFiniteStep ? diverged(e, epoch, cfg, outDir, progress) : e;
       });
       if (pass.interrupted) {
         interrupted = true;
@@ -175,4 +177,26 @@ function startProgress(
 /** metrics.jsonl is rewritten whole (atomically) so a crash never leaves a torn or duplicated line. */
 function writeMetrics(dir: string, history: EpochRecord[]): void {
   writeFileAtomic(runPath(dir, "metrics"), history.map((r) => `${JSON.stringify(r)}\n`).join(""));
+}
+
+/** Training diverged: say where, the likely cause, and which checkpoint is still good. */
+function diverged(
+  e: NonFiniteStep,
+  epoch: number,
+  cfg: TrainConfig,
+  outDir: string,
+  progress: TrainProgress,
+): RunFailure {
+  const kept =
+    progress.bestEpoch > 0
+      ? `best.params (epoch ${progress.bestEpoch}) and resume.params (epoch ${progress.epoch})`
+      : `resume.params (epoch ${progress.epoch}${progress.epoch === 0 ? ", the initial parameters" : ""})`;
+  const clip = cfg.clipNorm === null ? " or set clipNorm in the config" : "";
+  return new RunFailure(
+    "diverged",
+    `training diverged: the ${e.quantity} is ${e.value} at epoch ${epoch}, step ${e.step}. ` +
+      `Likely cause: the learning rate (lr ${cfg.lr}) is too high for this model, ` +
+      `or an input holds extreme values. Try a smaller --lr${clip}. ` +
+      `Nothing from this epoch was saved; ${outDir} keeps the last good checkpoint: ${kept}.`,
+  );
 }

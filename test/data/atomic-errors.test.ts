@@ -122,6 +122,26 @@ describe("atomic reader: malformed input is a UserError at file:line:column", ()
     });
   });
 
+  test("values beyond float32 are refused where they are read, not trained on", async () => {
+    const seq = file("item_id:token\tvec:float_seq\n1\t0.5 1 2\n2\t0.5 1e39 2\n");
+    await rejectsUserError(() => readAtomicFile(seq), {
+      file: seq,
+      line: 3,
+      column: 2,
+      says: 'element 2 of float_seq column "vec" is "1e39", beyond float32\'s range',
+    });
+    const one = file("item_id:token\tprice:float\n1\t-4e38\n");
+    await rejectsUserError(() => readAtomicFile(one), {
+      file: one,
+      line: 2,
+      column: 2,
+      says: "-4e38",
+    });
+    // The largest float32 itself is fine.
+    const edge = file("item_id:token\tvec:float_seq\n1\t3.4028234663852886e38 1\n");
+    await readAtomicFile(edge);
+  });
+
   test("inconsistent dense dimension in a float_seq column", async () => {
     const f = file("item_id:token\tvec:float_seq\n1\t1 2 3\n2\t\n3\t1 2\n");
     await rejectsUserError(() => readAtomicFile(f), {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -116,5 +117,23 @@ describe("parameter files", () => {
     writeFileSync(f, Buffer.from("hello world, this is not a parameter file at all"));
     assert.throws(() => loadArrays(f), /magic/);
     assert.throws(() => loadArrays(join(dir, "missing.bin")), /missing\.bin.*cannot read/);
+  });
+  test("a file of NaNs with a valid checksum is refused, and NaNs are never written", () => {
+    const f = join(dir, "nan.bin");
+    saveArrays(f, arrays);
+    // Overwrite the last float (bias) with NaN, then re-seal the checksum as a forger would.
+    const body = Buffer.from(readFileSync(f).subarray(0, -32));
+    body.writeFloatLE(Number.NaN, body.length - 4);
+    writeFileSync(f, Buffer.concat([body, createHash("sha256").update(body).digest()]));
+    assert.throws(
+      () => loadArrays(f),
+      (e: unknown) =>
+        e instanceof UserError && /nan\.bin.*bias holds NaN at index 0/.test(e.message),
+    );
+    const poisoned = new Map([
+      ["w", { shape: [2], data: Float32Array.of(1, Number.POSITIVE_INFINITY) }],
+    ]);
+    assert.throws(() => saveArrays(join(dir, "inf.bin"), poisoned), /w\[1\] is Infinity/);
+    assert.equal(existsSync(join(dir, "inf.bin")), false);
   });
 });

@@ -26,6 +26,13 @@ export function parseStrictFloat(s: string): number {
   return isDecimal(s) ? finiteOrNaN(Number(s)) : Number.NaN;
 }
 
+/** The largest float32: models store every value as float32, so anything beyond overflows to ±Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+function beyondFloat32(v: number): boolean {
+  return Math.abs(v) > FLOAT32_MAX;
+}
+
 function finiteOrNaN(v: number): number {
   return Number.isFinite(v) ? v : Number.NaN;
 }
@@ -121,6 +128,12 @@ export function columnBuilder(
               { file, line, column },
             );
           }
+          if (beyondFloat32(v)) {
+            throw new UserError(
+              `value ${quote(s)} in float column ${quote(name)} is beyond float32's range (±3.4e38)`,
+              { file, line, column },
+            );
+          }
           values.push(v);
         },
         finish: () => ({ name, type: "float", column, values: Float64Array.from(values) }),
@@ -158,6 +171,12 @@ function floatSeqBuilder(field: FieldSpec, file: string, ragged: boolean): Colum
         if (Number.isNaN(v)) {
           throw new UserError(
             `expected a finite number as element ${k} of float_seq column ${quote(name)}, found ${quote(piece)}`,
+            { file, line, column },
+          );
+        }
+        if (beyondFloat32(v)) {
+          throw new UserError(
+            `element ${k} of float_seq column ${quote(name)} is ${quote(piece)}, beyond float32's range (±3.4e38)`,
             { file, line, column },
           );
         }

@@ -3,15 +3,23 @@ import type { Tensor } from "../tensor.js";
 
 /**
  * Scale all gradients so their global L2 norm is at most `maxNorm`.
- * Returns the norm before clipping.
+ * Returns the norm before clipping (pass `norm` when it is already known).
  */
-export function clipGradNorm(params: Tensor[], maxNorm: number): number {
-  let sq = 0;
-  for (const p of params) if (p.grad !== null) sq += native.sumSquares(p.grad, p.grad.length);
-  const norm = Math.sqrt(sq);
+export function clipGradNorm(
+  params: Tensor[],
+  maxNorm: number,
+  norm: number = gradNorm(params),
+): number {
   if (norm > maxNorm && norm > 0) {
     const s = maxNorm / norm;
     for (const p of params) if (p.grad !== null) native.scale(s, p.grad, p.grad, p.grad.length);
   }
   return norm;
+}
+
+/** The global L2 norm of all gradients (NaN or Infinity when any gradient is). */
+export function gradNorm(params: Tensor[]): number {
+  let sq = 0;
+  for (const p of params) if (p.grad !== null) sq += native.sumSquares(p.grad, p.grad.length);
+  return Math.sqrt(sq);
 }
