@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { countTrainBatches, trainBatches, trainingExamples } from "../data/batches.js";
 import { leaveOneOut } from "../data/split.js";
@@ -8,7 +7,6 @@ import { Adam, type Tensor } from "../engine/index.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { RunFailure, UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { withRunDirLock } from "../util/run-lock.js";
 import { loadParams, saveParams } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { NonFiniteStep, trainEpoch } from "./epoch.js";
@@ -16,7 +14,8 @@ import { evaluateModel } from "./evaluate.js";
 import { loadForConfig } from "./load-data.js";
 import { buildModel } from "./model.js";
 import { TrainProgress } from "./progress.js";
-import { createRunDir, type EpochRecord, runPath, writeJson } from "./run-dir.js";
+import { type EpochRecord, runPath, writeJson } from "./run-dir.js";
+import { openRunTarget, type RunTarget, type TargetOptions } from "./run-target.js";
 
 /** What a finished run reports (CONTRACT.md: `train --json`). */
 export interface TrainResult {
@@ -34,6 +33,8 @@ export interface TrainResult {
   coherence_poi_auc?: number;
   run_dir: string;
   interrupted?: boolean;
+  /** Set when a retrain stopped before its first epoch: the earlier run was left as it was. */
+  kept_earlier_run?: boolean;
 }
 
 export interface TrainHooks {
@@ -59,7 +60,7 @@ function epochSeed(seed: number, epoch: number): number {
 export async function train(
   cfg: TrainConfig,
   outDir: string,
-  opts: { resume?: boolean } & TrainHooks = {},
+  opts: TargetOptions & TrainHooks = {},
 ): Promise<TrainResult> {
   const ds = await loadForConfig(cfg);
   const split = leaveOneOut(ds.sequences);
@@ -84,11 +85,12 @@ export async function train(
   };
   const perEpoch = countTrainBatches(examples, batchOpts);
 
-  if (opts.resume !== true) createRunDir(outDir);
-  // One writer per run directory: a second training into it is refused.
-  return withRunDirLock(outDir, async () => {
-    const resumePath = runPath(outDir, "resume");
-    const progress = startProgress(cfg, outDir, params, opt, opts);
+  // One writer per run directory (a second training into it is refused), and
+  // a retrain never mixes its files with the run it replaces.
+  const target = openRunTarget(outDir, opts);
+  try {
+    const dir = () => target.dir;
+    const progress = startProgress(cfg, dir(), params, opt, opts);
 
     let interrupted = false;
     while (progress.goOn(cfg.epochs, cfg.patience)) {
@@ -102,7 +104,7 @@ export async function train(
         onBatch: (done, loss) => opts.onBatch?.(epoch, done, perEpoch, loss),
         ...(opts.shouldStop === undefined ? {} : { shouldStop: opts.shouldStop }),
       }).catch((e: unknown) => {
-        throw e instanceof NonFiniteStep ? diverged(e, epoch, cfg, outDir, progress) : e;
+        throw e instanceof NonFiniteStep ? diverged(e, epoch, cfg, outDir, progress, target) : e;
       });
       if (pass.interrupted) {
         interrupted = true;
@@ -113,12 +115,17 @@ export async function train(
       if (epoch % cfg.evalEvery === 0 || epoch === cfg.epochs) {
         rec.valid = evaluateModel(model, split.valid, evalOpts).metrics;
         if (progress.observe(epoch, rec.valid["ndcg@10"] ?? 0))
-          saveParams(runPath(outDir, "best"), params, { epoch, valid: rec.valid });
+          saveParams(runPath(dir(), "best"), params, { epoch, valid: rec.valid });
       }
       rec.seconds = (performance.now() - t0) / 1000;
       progress.finish(rec);
-      progress.save(resumePath, params, opt);
-      writeMetrics(outDir, progress.history);
+      progress.save(runPath(dir(), "resume"), params, opt);
+      writeMetrics(dir(), progress.history);
+      // The new run's first epoch is saved: only now does it replace the old one.
+      if (!target.committed) {
+        target.commit();
+        opts.onNote?.(`replaced the earlier run in ${outDir}`);
+      }
       opts.onEpoch?.(rec);
     }
 
@@ -133,17 +140,29 @@ export async function train(
       test: {},
       run_dir: resolve(outDir),
     };
-    if (interrupted) return { ...result, interrupted: true };
-    if (progress.bestEpoch > 0) loadParams(runPath(outDir, "best"), params);
+    if (interrupted) {
+      if (!target.committed)
+        opts.onNote?.(
+          `stopped before the first epoch was saved; the earlier run in ${outDir} is untouched`,
+        );
+      return {
+        ...result,
+        interrupted: true,
+        ...(target.committed ? {} : { kept_earlier_run: true }),
+      };
+    }
+    if (progress.bestEpoch > 0) loadParams(runPath(dir(), "best"), params);
     result.valid = evaluateModel(model, split.valid, evalOpts).metrics;
     result.test = evaluateModel(model, split.test, evalOpts).metrics;
     if (model instanceof DemureRecommender && model.estimator !== null) {
       const labels = await readPoiLabels(ds);
       if (labels !== null) Object.assign(result, poiAucReport(model, ds, labels, cfg.maxLength));
     }
-    writeJson(runPath(outDir, "result"), result);
+    writeJson(runPath(dir(), "result"), result);
     return result;
-  });
+  } finally {
+    target.close();
+  }
 }
 
 /**
@@ -167,8 +186,6 @@ function startProgress(
     return progress;
   }
   writeJson(runPath(outDir, "config"), { ...cfg, data: resolve(cfg.data) });
-  if (existsSync(runPath(outDir, "result")))
-    hooks.onNote?.(`overwriting the earlier run in ${outDir}`);
   const progress = new TrainProgress();
   progress.save(resumePath, params, opt);
   return progress;
@@ -186,7 +203,16 @@ function diverged(
   cfg: TrainConfig,
   outDir: string,
   progress: TrainProgress,
+  target: RunTarget,
 ): RunFailure {
+  if (!target.committed)
+    return new RunFailure(
+      "diverged",
+      `training diverged: the ${e.quantity} is ${e.value} at epoch ${epoch}, step ${e.step}. ` +
+        `Likely cause: the learning rate (lr ${cfg.lr}) is too high for this model, ` +
+        `or an input holds extreme values. Try a smaller --lr. ` +
+        `The earlier run in ${outDir} is untouched.`,
+    );
   const kept =
     progress.bestEpoch > 0
       ? `best.params (epoch ${progress.bestEpoch}) and resume.params (epoch ${progress.epoch})`

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "./errors.js";
@@ -7,8 +8,9 @@ import { UserError } from "./errors.js";
  * (a queue started twice, `--resume` while the run is still going) would
  * interleave their checkpoints; the second is refused instead.
  *
- * The lock is a `.lock` file holding the owner's process id, created by
- * link() so that exactly one process wins. A lock whose process is gone
+ * The lock is a `.lock` file holding the owner's process id and a random
+ * token, created by link() so that exactly one process wins; a release
+ * removes only the lock carrying its own token. A lock whose process is gone
  * (killed, machine restarted) is stale and taken over. Process ids are only
  * meaningful on one machine: folders shared between machines are not guarded.
  */
@@ -26,16 +28,23 @@ export function lockHolder(dir: string): number | null {
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
 }
 
+/** Releases a lock; `movedTo` follows the directory when it is renamed while held. */
+export interface RunLockRelease {
+  (): void;
+  movedTo(dir: string): void;
+}
+
 /**
  * Take `dir` (which must exist) for this process; returns the release
  * function. Throws a UserError naming the holder if a live process has it.
  */
-export function lockRunDir(dir: string): () => void {
+export function lockRunDir(dir: string): RunLockRelease {
   const path = join(dir, LOCK);
   // The pid goes into a file of our own first, then is linked into place:
   // link() fails if the lock exists, and a lock is never seen without its pid.
   const mine = join(dir, `${LOCK}.${process.pid}`);
-  writeFileSync(mine, `${process.pid}\n`);
+  const content = `${process.pid} ${randomBytes(8).toString("hex")}\n`;
+  writeFileSync(mine, content);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       linkSync(mine, path);
@@ -56,20 +65,34 @@ export function lockRunDir(dir: string): () => void {
       continue;
     }
     rmSync(mine, { force: true });
+    let at = dir;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       process.off("exit", release);
-      if (lockHolder(dir) === process.pid) rmSync(path, { force: true });
+      const lock = join(at, LOCK);
+      if (readOr(lock) === content) rmSync(lock, { force: true });
     };
     process.on("exit", release);
-    return release;
+    return Object.assign(release, {
+      movedTo: (to: string) => {
+        at = to;
+      },
+    });
   }
   rmSync(mine, { force: true });
   throw new UserError("could not take the run directory's lock (another process keeps taking it)", {
     file: dir,
   });
+}
+
+function readOr(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -56,7 +56,9 @@ export function registerDemo(program: Command): void {
             seed: f.seed,
           });
           let bar: Progress | null = null;
+          // The demo regenerates its data, so its runs are replaced on every call.
           const r = await train(cfg, join(f.out, `sasrec-${variant}`), {
+            overwrite: true,
             onEpochStart: (e, total) => {
               bar = progressBar(total, `sasrec ${variant} epoch ${e}`);
             },

@@ -23,6 +23,7 @@ interface TrainFlags {
   maxLength?: number;
   patience?: number;
   resume?: boolean;
+  overwrite?: boolean;
   json?: boolean;
   poi?: boolean;
   poiLoss?: boolean;
@@ -107,6 +108,10 @@ export function registerTrain(program: Command): void {
       "demure: learn how strongly the POI weights apply (toward MM's uniform weights)",
     )
     .option("--resume", "continue the run in --out from its last finished epoch")
+    .option(
+      "--overwrite",
+      "replace the run in --out (it stays intact until the new run's first epoch is saved)",
+    )
     .option("--json", "print one JSON object as the last stdout line")
     .action(async (flags: TrainFlags) => {
       const out = makeOutput(flags.json === true);
@@ -142,6 +147,7 @@ export function registerTrain(program: Command): void {
       try {
         result = await train(cfg, dir, {
           resume: flags.resume === true,
+          overwrite: flags.overwrite === true,
           shouldStop: () => stop !== null,
           onNote: (m) => out.note(m),
           onEpochStart: (epoch, total) => {
@@ -169,12 +175,18 @@ export function registerTrain(program: Command): void {
         process.off("SIGTERM", onSignal);
       }
       if (result.interrupted === true) {
+        const signal = stop ?? "SIGINT";
+        if (result.kept_earlier_run === true)
+          throw new Interrupted(
+            `interrupted by ${signal} before the first epoch was saved; the earlier run in ${dir} is untouched`,
+            signal,
+          );
         throw new Interrupted(
-          `interrupted by ${stop ?? "a signal"}; resume with: demure train --resume --out ${dir}`,
-          stop ?? "SIGINT",
+          `interrupted by ${signal}; resume with: demure train --resume --out ${dir}`,
+          signal,
         );
       }
-      const { interrupted: _drop, ...rest } = result;
+      const { interrupted: _drop, kept_earlier_run: _kept, ...rest } = result;
       const json = { ...rest, test: contractMetrics(rest.test) };
       out.result(json, (r) =>
         [
