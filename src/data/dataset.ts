@@ -18,6 +18,8 @@ export interface DatasetOptions {
   modalities?: ModalityOptions;
   /** Longest accepted line in any file, in bytes (default 16 MiB). */
   maxLineBytes?: number;
+  /** Read only `NAME.inter` (no modalities): enough to map interactions onto a trained run. */
+  interactionsOnly?: boolean;
 }
 
 /** A loaded dataset: index spaces, time-ordered sequences and item modalities. */
@@ -87,9 +89,10 @@ export async function loadDataset(dir: string, options: DatasetOptions = {}): Pr
     );
   }
 
+  const only = options.interactionsOnly === true;
   let itemTable: AtomicTable | undefined;
   let itemRow: Map<string, number> | undefined;
-  if (has("item")) {
+  if (has("item") && !only) {
     itemTable = await readAtomicFile(path("item"), {
       required: [{ name: "item_id", type: "token" }],
       ...lineOpt,
@@ -116,7 +119,7 @@ export async function loadDataset(dir: string, options: DatasetOptions = {}): Pr
   }
 
   let users: AtomicTable | null = null;
-  if (has("user")) {
+  if (has("user") && !only) {
     users = await readAtomicFile(path("user"), {
       required: [{ name: "user_id", type: "token" }],
       ...lineOpt,
@@ -126,20 +129,20 @@ export async function loadDataset(dir: string, options: DatasetOptions = {}): Pr
   }
 
   let kg: KnowledgeGraph | undefined;
-  if (has("kg") !== has("link")) {
+  if (has("kg") !== has("link") && !only) {
     const [present, missing] = has("kg") ? ["kg", "link"] : ["link", "kg"];
     throw new UserError(
       `found ${name}.${present} but not ${name}.${missing}; a knowledge graph needs both`,
       { file: path(missing) },
     );
   }
-  if (has("kg")) {
+  if (has("kg") && !only) {
     kg = await loadKnowledgeGraph(path("kg"), path("link"), options.maxLineBytes);
     files.push(path("link"), path("kg"));
   }
 
   const dense: DenseSideFile[] = [];
-  const others = [...entries].filter((f) => f.startsWith(`${name}.`)).sort();
+  const others = only ? [] : [...entries].filter((f) => f.startsWith(`${name}.`)).sort();
   for (const fileName of others) {
     const suffix = fileName.slice(name.length + 1);
     if (KNOWN_SUFFIXES.has(suffix)) continue;
@@ -159,17 +162,19 @@ export async function loadDataset(dir: string, options: DatasetOptions = {}): Pr
       rowOf[i] = itemRow.get(inter.itemIds[i] as string) ?? -1;
     }
   }
-  const modalities = buildModalities(
-    {
-      name,
-      itemIds: inter.itemIds,
-      ...(itemTable === undefined ? {} : { items: { table: itemTable, rowOf } }),
-      dense,
-      ...(kg === undefined ? {} : { kg }),
-    },
-    options.modalities ?? {},
-    notes,
-  );
+  const modalities = only
+    ? []
+    : buildModalities(
+        {
+          name,
+          itemIds: inter.itemIds,
+          ...(itemTable === undefined ? {} : { items: { table: itemTable, rowOf } }),
+          dense,
+          ...(kg === undefined ? {} : { kg }),
+        },
+        options.modalities ?? {},
+        notes,
+      );
 
   return {
     name,

@@ -11,6 +11,8 @@ import type { TrainConfig } from "./config.js";
  *   best.params      parameters of the best epoch (checksummed)
  *   resume.params    parameters + optimiser state after the last finished epoch
  *   result.json      the final result (what `train --json` prints)
+ *   data.snapshot    the data as trained on: vocabularies, sequences, encoded
+ *                    modalities, fingerprint (so the run needs no data folder)
  */
 export const RUN_FILES = {
   config: "config.json",
@@ -18,6 +20,7 @@ export const RUN_FILES = {
   best: "best.params",
   resume: "resume.params",
   result: "result.json",
+  data: "data.snapshot",
 } as const;
 
 export function runPath(dir: string, file: keyof typeof RUN_FILES): string {

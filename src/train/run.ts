@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { batchOfHistories } from "../data/batches.js";
-import { type Dataset, unknownUser } from "../data/dataset.js";
+import { type Dataset, loadDataset, unknownUser } from "../data/dataset.js";
+import { describeRemap, type RemapReport, remapOnto } from "../data/remap.js";
+import { loadSnapshot } from "../data/snapshot.js";
 import { type LeaveOneOutSplit, leaveOneOut } from "../data/split.js";
 import { noGrad } from "../engine/index.js";
 import type { Recommender } from "../models/recommender.js";
@@ -11,7 +13,7 @@ import { resolveConfig, type TrainConfig } from "./config.js";
 import { evaluateModel } from "./evaluate.js";
 import { loadForConfig } from "./load-data.js";
 import { buildModel } from "./model.js";
-import { readJson, runPath } from "./run-dir.js";
+import { RUN_FILES, readJson, runPath } from "./run-dir.js";
 
 /** A trained run, loaded read-only: its config, data, split and best parameters. */
 export interface LoadedRun {
@@ -20,32 +22,73 @@ export interface LoadedRun {
   dataset: Dataset;
   split: LeaveOneOutSplit;
   model: Recommender;
+  /** How `dataDir`'s interactions were mapped onto the run's items (only with `dataDir`). */
+  remap?: RemapReport;
+  /** Things to tell the user (where the data came from, what could not be mapped). */
+  notes: string[];
 }
 
 /**
  * Load a run directory: the saved config (checked against the schema), the
- * dataset it names (or `dataDir` instead), and the best epoch's parameters
- * (checksum verified).
+ * data snapshot taken at training (vocabularies, sequences, encoded
+ * modalities: the data folder is not needed), and the best epoch's
+ * parameters (checksum verified). With `dataDir`, that folder's interactions
+ * are evaluated instead, mapped onto the run's items by id. A run from before
+ * snapshots re-reads its original data folder, with a warning.
  */
 export async function loadRun(dir: string, opts: { dataDir?: string } = {}): Promise<LoadedRun> {
   if (!existsSync(dir)) throw new UserError("run directory not found", { file: dir });
   const saved = readJson<Record<string, unknown>>(runPath(dir, "config"));
-  const config = resolveConfig(
-    opts.dataDir === undefined ? saved : { ...saved, data: opts.dataDir },
-    runPath(dir, "config"),
-  );
-  if (opts.dataDir === undefined && !existsSync(config.data))
-    throw new UserError(
-      `the run's dataset folder ${JSON.stringify(config.data)} is not there (moved?); pass --data DIR`,
-      { file: runPath(dir, "config") },
-    );
-  const dataset = await loadForConfig(config);
-  const model = buildModel(dataset, config, new Rng(config.seed), new Rng(0));
+  const config = resolveConfig(saved, runPath(dir, "config"));
   const best = runPath(dir, "best");
   if (!existsSync(best))
     throw new UserError("no best.params yet: training has not finished an epoch", { file: best });
-  loadParams(best, model.params());
-  return { dir, config, dataset, split: leaveOneOut(dataset.sequences), model };
+  const notes: string[] = [];
+  const trained = await trainedData(dir, config, notes);
+  const model = buildModel(trained, config, new Rng(config.seed), new Rng(0));
+  try {
+    loadParams(best, model.params());
+  } catch (e) {
+    if (!(e instanceof UserError) || existsSync(runPath(dir, "data"))) throw e;
+    throw new UserError(
+      `${e.message}; this run has no ${RUN_FILES.data}, so its data folder ${config.data} must be exactly as at training (it has changed): retrain the run`,
+    );
+  }
+  let dataset = trained;
+  let remap: RemapReport | undefined;
+  if (opts.dataDir !== undefined) {
+    const other = await loadDataset(opts.dataDir, {
+      interactionsOnly: true,
+      ...(config.kcore === null ? {} : { kcore: config.kcore }),
+    });
+    ({ dataset, report: remap } = remapOnto(trained, other));
+    notes.push(describeRemap(remap));
+  }
+  const run: LoadedRun = {
+    dir,
+    config,
+    dataset,
+    split: leaveOneOut(dataset.sequences),
+    model,
+    notes,
+  };
+  return remap === undefined ? run : { ...run, remap };
+}
+
+/** The dataset the run was trained on: its snapshot, or (older runs) its data folder re-read. */
+async function trainedData(dir: string, config: TrainConfig, notes: string[]): Promise<Dataset> {
+  const snapshot = runPath(dir, "data");
+  if (existsSync(snapshot)) return loadSnapshot(snapshot).dataset;
+  if (!existsSync(config.data))
+    throw new UserError(
+      `this run has no ${RUN_FILES.data} (it predates self-contained runs) and its dataset folder ${JSON.stringify(config.data)} is not there; retrain it`,
+      { file: runPath(dir, "config") },
+    );
+  notes.push(
+    `warning: this run has no ${RUN_FILES.data} (it predates self-contained runs); ` +
+      `its items are re-read from ${config.data} and are right only if that folder is unchanged, rows in the same order; retrain to make the run self-contained`,
+  );
+  return loadForConfig(config);
 }
 
 /** Test metrics of a loaded run (the same protocol as training's final evaluation). */

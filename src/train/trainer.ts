@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { countTrainBatches, trainBatches, trainingExamples } from "../data/batches.js";
+import { fingerprintFiles } from "../data/fingerprint.js";
+import { loadSnapshot, type Snapshot, saveSnapshot } from "../data/snapshot.js";
 import { leaveOneOut } from "../data/split.js";
 import { poiAucReport, readPoiLabels } from "../demure/poi-report.js";
 import { DemureRecommender } from "../demure/recommender.js";
@@ -14,7 +17,7 @@ import { evaluateModel } from "./evaluate.js";
 import { loadForConfig } from "./load-data.js";
 import { buildModel } from "./model.js";
 import { TrainProgress } from "./progress.js";
-import { type EpochRecord, runPath, writeJson } from "./run-dir.js";
+import { type EpochRecord, RUN_FILES, runPath, writeJson } from "./run-dir.js";
 import { openRunTarget, type RunTarget, type TargetOptions } from "./run-target.js";
 
 /** What a finished run reports (CONTRACT.md: `train --json`). */
@@ -62,12 +65,15 @@ export async function train(
   outDir: string,
   opts: TargetOptions & TrainHooks = {},
 ): Promise<TrainResult> {
-  const ds = await loadForConfig(cfg);
+  // A resumed run trains on its own snapshot, whatever happened to the data folder since.
+  const snapshot = opts.resume === true ? readSnapshot(outDir, opts) : null;
+  const ds = snapshot?.dataset ?? (await loadForConfig(cfg));
+  const fingerprint = snapshot?.fingerprint ?? (await fingerprintFiles(ds.files));
   const split = leaveOneOut(ds.sequences);
   const examples = trainingExamples(split);
   if (examples.count === 0)
     throw new UserError(
-      `${ds.name} has no training example (every user has fewer than 3 interactions)`,
+      `${ds.name} has no training example: every user has fewer than 4 interactions (leave-one-out keeps the last two for validation and test, and a training example needs two more)`,
     );
   const dropoutRng = new Rng(0);
   const model = buildModel(ds, cfg, new Rng(cfg.seed), dropoutRng);
@@ -90,6 +96,7 @@ export async function train(
   const target = openRunTarget(outDir, opts);
   try {
     const dir = () => target.dir;
+    if (opts.resume !== true) saveSnapshot(runPath(dir(), "data"), ds, fingerprint);
     const progress = startProgress(cfg, dir(), params, opt, opts);
 
     let interrupted = false;
@@ -189,6 +196,16 @@ function startProgress(
   const progress = new TrainProgress();
   progress.save(resumePath, params, opt);
   return progress;
+}
+
+/** The snapshot of a run being resumed, or null (with a note) for a run from before snapshots. */
+function readSnapshot(outDir: string, hooks: TrainHooks): Snapshot | null {
+  const path = runPath(outDir, "data");
+  if (existsSync(path)) return loadSnapshot(path);
+  hooks.onNote?.(
+    `warning: ${outDir} has no ${RUN_FILES.data} (it predates self-contained runs); resuming on its data folder as it is now`,
+  );
+  return null;
 }
 
 /** metrics.jsonl is rewritten whole (atomically) so a crash never leaves a torn or duplicated line. */

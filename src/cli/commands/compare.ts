@@ -38,7 +38,10 @@ export function registerCompare(program: Command): void {
       10_000,
     )
     .option("--seed <s>", "seed of the resampling", nonNegativeInt("--seed"), 0)
-    .option("--data <dir>", "the runs' dataset folder, if it has moved since training")
+    .option(
+      "--data <dir>",
+      "read user histories from this folder (items matched to each run's by id); runs keep their own data",
+    )
     .option("--json", "print one JSON object as the last stdout line")
     .action(async (runA: string, runB: string, flags: CompareFlags) => {
       const out = makeOutput(flags.json === true);
@@ -47,7 +50,10 @@ export function registerCompare(program: Command): void {
       const load = async (dirs: string): Promise<LoadedRun[]> => {
         const runs: LoadedRun[] = [];
         for (const d of dirs.split(",")) {
-          if (d.trim() !== "") runs.push(await loadRun(d.trim(), { dataDir: flags.data }));
+          if (d.trim() === "") continue;
+          const run = await loadRun(d.trim(), { dataDir: flags.data });
+          for (const n of run.notes) out.note(`${d.trim()}: ${n}`);
+          runs.push(run);
         }
         return runs;
       };

@@ -8,12 +8,17 @@ export function registerEvaluate(program: Command): void {
     .command("evaluate")
     .description("Evaluate a trained run on its test split (full ranking, leave-one-out)")
     .requiredOption("--run <dir>", "run directory written by `demure train`")
-    .option("--data <dir>", "evaluate on this dataset folder instead of the run's")
+    .option(
+      "--data <dir>",
+      "evaluate on this dataset folder's interactions instead (items matched to the run's by id)",
+    )
     .option("--json", "print one JSON object as the last stdout line")
     .action(async (flags: { run: string; data?: string; json?: boolean }) => {
       const out = makeOutput(flags.json === true);
       const run = await loadRun(flags.run, { dataDir: flags.data });
+      for (const n of run.notes) out.note(n);
       const test = contractMetrics(evaluateRun(run));
-      out.result({ test }, (r) => formatMetrics("test", r.test));
+      const mapping = run.remap === undefined ? {} : { data_mapping: run.remap };
+      out.result({ test, ...mapping }, (r) => formatMetrics("test", r.test));
     });
 }

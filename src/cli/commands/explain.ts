@@ -23,13 +23,17 @@ export function registerExplain(program: Command): void {
     .requiredOption("--run <dir>", "run directory of a model trained with --variant demure")
     .option("--user <id>", "user id as in the dataset's .inter file")
     .option("--all", "every user at once: per modality, the mean weight and how often it is on top")
-    .option("--data <dir>", "the run's dataset folder, if it has moved since training")
+    .option(
+      "--data <dir>",
+      "read user histories from this folder (items matched to the run's by id); the run keeps its own data",
+    )
     .option("--json", "print one JSON object as the last stdout line")
     .action(async (flags: ExplainFlags) => {
       if ((flags.user === undefined) === (flags.all !== true))
         throw new UserError("explain needs one of --user ID or --all");
       const out = makeOutput(flags.json === true);
       const run = await loadRun(flags.run, { dataDir: flags.data });
+      for (const n of run.notes) out.note(n);
       if (!(run.model instanceof DemureRecommender)) {
         throw new UserError(
           `explain needs a run trained with --variant demure; this one is ${run.config.variant}`,

@@ -11,12 +11,16 @@ export function registerRecommend(program: Command): void {
     .requiredOption("--run <dir>", "run directory written by `demure train`")
     .requiredOption("--user <id>", "user id as in the dataset's .inter file")
     .option("--k <n>", "how many items", positiveInt("--k"), 10)
-    .option("--data <dir>", "the run's dataset folder, if it has moved since training")
+    .option(
+      "--data <dir>",
+      "read user histories from this folder (items matched to the run's by id); the run keeps its own data",
+    )
     .option("--json", "print one JSON object as the last stdout line")
     .action(
       async (flags: { run: string; user: string; k: number; data?: string; json?: boolean }) => {
         const out = makeOutput(flags.json === true);
         const run = await loadRun(flags.run, { dataDir: flags.data });
+        for (const n of run.notes) out.note(n);
         const items = recommendForUser(run, flags.user, flags.k);
         out.result({ user: flags.user, k: flags.k, items }, (r) =>
           formatTable(

@@ -16,12 +16,16 @@ export function registerServe(program: Command): void {
     )
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port (0 = any free port)", nonNegativeInt("--port"), 8080)
-    .option("--data <dir>", "the run's dataset folder, if it has moved since training")
+    .option(
+      "--data <dir>",
+      "read user histories from this folder (items matched to the run's by id); the run keeps its own data",
+    )
     .option("--json", "print one JSON object (the address) as the last stdout line once listening")
     .action(
       async (flags: { run: string; host: string; port: number; data?: string; json?: boolean }) => {
         const out = makeOutput(flags.json === true);
         const run = await loadRun(flags.run, { dataDir: flags.data });
+        for (const n of run.notes) out.note(n);
         const app = buildServer(run, { logger: true });
         const address = await app.listen({ host: flags.host, port: flags.port });
         out.result(
