@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { buildServer } from "../../src/serve/server.js";
+import { assertProblem } from "./assert-problem.js";
 import { trainedRun } from "./fixture.js";
 
 let app: FastifyInstance;
@@ -15,18 +16,6 @@ after(async () => {
   await app.close();
   await idApp.close();
 });
-
-/** A 4xx answer must be problem details that say what was wrong. */
-function assertProblem(
-  res: { statusCode: number; headers: Record<string, unknown>; body: string },
-  status: number,
-): void {
-  assert.equal(res.statusCode, status, res.body);
-  assert.match(String(res.headers["content-type"]), /application\/problem\+json/);
-  const p = JSON.parse(res.body) as { status: number; title: string; detail: string };
-  assert.equal(p.status, status);
-  assert.ok(p.title.length > 0 && p.detail.length > 0);
-}
 
 describe("HTTP API", () => {
   test("GET /health", async () => {
@@ -125,7 +114,9 @@ describe("HTTP API", () => {
   });
   test("unknown routes and methods, and the page", async () => {
     assertProblem(await app.inject("/nope"), 404);
-    assertProblem(await app.inject({ method: "DELETE", url: "/health" }), 404);
+    const del = await app.inject({ method: "DELETE", url: "/health" });
+    assertProblem(del, 405);
+    assert.equal(del.headers.allow, "GET, HEAD");
     const page = await app.inject("/");
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<canvas id="poi"/);
