@@ -53,6 +53,16 @@ export function fastifyLimitOptions(limits: Limits) {
   };
 }
 
+/** Node's own server options: the head size, and how often the timeouts are checked. */
+export function nodeServerOptions(limits: Limits) {
+  return {
+    maxHeaderSize: limits.maxHeaderBytes,
+    // Node checks the header and request timeouts every 30 s by default, which
+    // would let a slow sender hold a socket far past them.
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  };
+}
+
 /** Load shedding (@fastify/under-pressure) and the connection cap. */
 export function applyLimits(app: FastifyInstance, limits: Limits): void {
   app.server.maxConnections = limits.maxConnections;

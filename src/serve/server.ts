@@ -11,7 +11,13 @@ import {
 import { rejectNonFinite } from "./finite.js";
 import { securityHeaders } from "./headers.js";
 import { defaultHostRules, type HostRule, hostCheck } from "./host-check.js";
-import { applyLimits, fastifyLimitOptions, type Limits, resolveLimits } from "./limits.js";
+import {
+  applyLimits,
+  fastifyLimitOptions,
+  type Limits,
+  nodeServerOptions,
+  resolveLimits,
+} from "./limits.js";
 import { PAGE_URLS, pageRoutes } from "./page.js";
 import { apiRoutes } from "./routes.js";
 
@@ -65,8 +71,8 @@ export function buildServer(run: LoadedRun, opts: ServeOptions = {}): FastifyIns
     onConstructorPoisoning: "remove",
     ...fastifyLimitOptions(limits),
     ...(tls
-      ? { https: { ...opts.tls, maxHeaderSize: limits.maxHeaderBytes } }
-      : { http: { maxHeaderSize: limits.maxHeaderBytes } }),
+      ? { https: { ...opts.tls, ...nodeServerOptions(limits) } }
+      : { http: nodeServerOptions(limits) }),
     frameworkErrors,
     clientErrorHandler,
   });

@@ -76,6 +76,24 @@ describe("limits", () => {
       await app.close();
     }
   });
+  test("a slow sender (slowloris) is cut off with 408 once the headers timeout passes", async () => {
+    const app = buildServer(await trainedRun("id"), {
+      limits: { headersTimeoutMs: 300, requestTimeoutMs: 600 },
+    });
+    const address = await app.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const s = await open(Number(new URL(address).port));
+      const answer = readUntilClose(s, 5000);
+      const started = Date.now();
+      s.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "); // and never more
+      const raw = await answer;
+      assert.ok(raw !== null, "the server closes the socket");
+      assertProblem(parseAnswer(raw), 408);
+      assert.ok(Date.now() - started < 3000, "within a few seconds, not Node's 30 s check");
+    } finally {
+      await app.close();
+    }
+  });
   test("the connection cap: past maxConnections a new socket is closed unanswered", async () => {
     const app = buildServer(await trainedRun("id"), { limits: { maxConnections: 2 } });
     const address = await app.listen({ host: "127.0.0.1", port: 0 });
