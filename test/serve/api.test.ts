@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
+import * as demure from "../../src/index.js";
 import { buildServer } from "../../src/serve/server.js";
 import { assertProblem } from "./assert-problem.js";
 import { trainedRun } from "./fixture.js";
@@ -123,5 +124,19 @@ describe("HTTP API", () => {
     const chart = await app.inject("/assets/chart.js");
     assert.equal(chart.statusCode, 200);
     assert.ok(chart.body.length > 10_000);
+  });
+  test("the package entry exports the server, so an app can run the API itself", async () => {
+    assert.equal(demure.buildServer, buildServer);
+    const own = demure.buildServer(await trainedRun("id"), {
+      token: "an-apps-own-token-0123",
+      allowedHosts: demure.parseAllowedHosts(["recs.internal"]),
+    });
+    const res = await own.inject({
+      url: "/users?limit=2",
+      headers: { host: "recs.internal", authorization: "Bearer an-apps-own-token-0123" },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().users.length, 2);
+    await own.close();
   });
 });
