@@ -1,12 +1,16 @@
 /**
  * Load test of the HTTP API: `demure serve` on 127.0.0.1 (a separate
  * process), autocannon asking for top-10 recommendations of random known
- * users for 30 s, the server's resident memory sampled every second.
+ * users, the server's resident memory sampled every second.
  *
- *   node dist/bench/load.js RUN_DIR [seconds=30] [connections=16]
+ *   node dist/bench/load.js RUN_DIR [seconds=30] [connections=16] [-- SERVE_FLAGS...]
  *
- * Prints one JSON line: requests/s, latency p50/p99 (ms), errors and non-2xx
- * answers, and the server's RSS at the start and end of the run.
+ * e.g. `node dist/bench/load.js RUN 10 1000` for the shedding behaviour at
+ * 1000 connections, and `... -- --max-event-loop-delay 0 --max-connections 100000`
+ * for the same load with no shedding and no cap. Prints one JSON line: the
+ * answers by status (200, 503, ...), connection errors (a socket the cap
+ * closed, a reset) and client time-outs (no answer in 10 s), latency
+ * percentiles over every answer, requests/s, and the server's RSS.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -15,20 +19,23 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const runDir = process.argv[2];
+const dash = process.argv.indexOf("--");
+const args = dash === -1 ? process.argv.slice(2) : process.argv.slice(2, dash);
+const serveFlags = dash === -1 ? [] : process.argv.slice(dash + 1);
+const runDir = args[0];
 if (runDir === undefined) {
-  console.error("usage: node dist/bench/load.js RUN_DIR [seconds] [connections]");
+  console.error("usage: node dist/bench/load.js RUN_DIR [seconds] [connections] [-- SERVE_FLAGS]");
   process.exit(2);
 }
-const seconds = Number(process.argv[3] ?? 30);
-const connections = Number(process.argv[4] ?? 16);
+const seconds = Number(args[1] ?? 30);
+const connections = Number(args[2] ?? 16);
+/** autocannon's default: an answer later than this counts as a client time-out. */
+const timeoutS = 10;
 
 const server = spawn(
   process.execPath,
-  [join(root, "bin/demure.js"), "serve", "--run", runDir, "--port", "0", "--json"],
-  {
-    stdio: ["ignore", "pipe", "ignore"],
-  },
+  [join(root, "bin/demure.js"), "serve", "--run", runDir, "--port", "0", "--json", ...serveFlags],
+  { stdio: ["ignore", "pipe", "ignore"] },
 );
 const address = await new Promise<string>((ok, fail) => {
   let buf = "";
@@ -53,6 +60,7 @@ const result = await autocannon({
   url: address,
   connections,
   duration: seconds,
+  timeout: timeoutS,
   requests: [
     {
       setupRequest: (req) => {
@@ -65,18 +73,28 @@ const result = await autocannon({
 clearInterval(sampler);
 rss.push(rssMiB());
 server.kill("SIGTERM");
+const byStatus = Object.fromEntries(
+  Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]),
+);
 console.log(
   JSON.stringify({
     run: runDir,
+    serve_flags: serveFlags,
     seconds,
     connections,
-    requests_per_second: Math.round(result.requests.average),
-    latency_p50_ms: result.latency.p50,
-    latency_p99_ms: result.latency.p99,
+    answers_by_status: byStatus,
+    answered_per_second: Math.round(result.requests.average),
+    ok_per_second: Math.round((byStatus["200"] ?? 0) / result.duration),
+    latency_ms: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
     requests: result.requests.total,
-    errors: result.errors,
+    connection_errors: result.errors,
     timeouts: result.timeouts,
-    non_2xx: result.non2xx,
+    resets: result.resets,
     rss_start_mib: Math.round(rss[1] ?? rss[0]!),
     rss_end_mib: Math.round(rss[rss.length - 1]!),
     rss_max_mib: Math.round(Math.max(...rss)),

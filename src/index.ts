@@ -2,6 +2,12 @@
  * demure as a library: what the CLI does, as typed imports.
  *
  *   import { loadDataset, train, resolveConfig, loadRun, evaluateRun, recommendForUser } from "demure";
+ *
+ * and the HTTP API as a Fastify instance to listen on (with all of `demure
+ * serve`'s defences) or to `inject` requests into:
+ *
+ *   const app = buildServer(await loadRun("runs/x"), { token: process.env.DEMURE_TOKEN });
+ *   await app.listen({ host: "127.0.0.1", port: 8080 });
  */
 export type { Dataset, DatasetOptions } from "./data/dataset.js";
 export { loadDataset } from "./data/dataset.js";
@@ -12,6 +18,11 @@ export { engineInfo } from "./engine/index.js";
 export type { LabelMatrix, PoiAucResult, UserMatrix } from "./eval/poi-auc.js";
 export { meanPoiAuc } from "./eval/poi-auc.js";
 export { evaluateFullRanking, type FullRankingResult } from "./eval/ranking.js";
+export { checkToken } from "./serve/auth.js";
+export { type HostRule, parseAllowedHosts } from "./serve/host-check.js";
+export { DEFAULT_LIMITS, type Limits } from "./serve/limits.js";
+export { buildServer, type ServeOptions } from "./serve/server.js";
+export { readTls, type TlsFiles } from "./serve/tls.js";
 export { resolveConfig, type TrainConfig, type TrainConfigInput } from "./train/config.js";
 export {
   evaluateRun,

@@ -50,3 +50,13 @@ export function nonNegativeNumber(flag: string): (value: string) => number {
     return n;
   };
 }
+
+export function port(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n > 65535) {
+      throw new InvalidArgumentError(`${flag} expects a port from 0 to 65535, got "${value}"`);
+    }
+    return n;
+  };
+}

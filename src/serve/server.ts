@@ -1,15 +1,25 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { explainUser, modalityValue } from "../demure/explain.js";
-import { type PoiSummary, summarizePoi } from "../demure/poi-summary.js";
-import { DemureRecommender } from "../demure/recommender.js";
-import { type LoadedRun, recommendForHistory, recommendForUser } from "../train/run.js";
-import { readEpochs } from "../train/run-dir.js";
-import { isUserError } from "../util/errors.js";
-import { badRequest, conflict, HttpProblem, notFound, problem } from "./problem.js";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import type { LoadedRun } from "../train/run.js";
+import { bearerAuth } from "./auth.js";
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  handleErrors,
+  methodNotAllowed,
+  routeMethods,
+} from "./errors.js";
+import { rejectNonFinite } from "./finite.js";
+import { securityHeaders } from "./headers.js";
+import { defaultHostRules, type HostRule, hostCheck } from "./host-check.js";
+import {
+  applyLimits,
+  fastifyLimitOptions,
+  type Limits,
+  nodeServerOptions,
+  resolveLimits,
+} from "./limits.js";
+import { PAGE_URLS, pageRoutes } from "./page.js";
+import { apiRoutes } from "./routes.js";
 
 export interface ServeOptions {
   /** Structured request logs (pino, on stderr); off in tests. */
@@ -18,208 +28,72 @@ export interface ServeOptions {
   bodyLimit?: number;
   /** Largest k (default 1000). */
   maxK?: number;
+  /**
+   * Bearer token every route but `/health` and the page's files needs
+   * (none: no authentication). At least 16 characters; see `checkToken`.
+   */
+  token?: string;
+  /** The address the server will listen on (default 127.0.0.1): its Host names by default. */
+  host?: string;
+  /** Host header rules besides the defaults (see `parseAllowedHosts`). */
+  allowedHosts?: readonly HostRule[];
+  /** Serve HTTPS with this PEM certificate chain and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Connection, lag, time and size limits (defaults: `DEFAULT_LIMITS`). */
+  limits?: Partial<Limits>;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The web page's files: src/web in the package (dist/src/serve → ../../../src/web). */
-const webDir = resolve(here, "../../../src/web");
-const require = createRequire(import.meta.url);
-const chartJs = join(dirname(require.resolve("chart.js")), "chart.umd.min.js");
-
-const idParam = {
-  type: "object",
-  properties: { id: { type: "string", minLength: 1, maxLength: 200 } },
-  required: ["id"],
-} as const;
+/** Routes anyone may ask for: the health check and the page (which holds no data). */
+const isPublic = (req: FastifyRequest) =>
+  req.routeOptions.url === "/health" || PAGE_URLS.has(req.routeOptions.url ?? "");
 
 /**
  * The HTTP API and web page for one trained run (loaded read-only before the
- * server starts; nothing a request carries is used as a path).
+ * server starts; nothing a request carries is used as a path), hardened for a
+ * network: Host allow-list, optional bearer token and TLS, security headers,
+ * a connection cap, load shedding and problem details for every error.
+ *
+ *   const app = buildServer(await loadRun("runs/x"), { token: process.env.DEMURE_TOKEN });
+ *   await app.listen({ host: "127.0.0.1", port: 8080 });
  */
 export function buildServer(run: LoadedRun, opts: ServeOptions = {}): FastifyInstance {
-  const maxK = opts.maxK ?? 1000;
-  const kQuery = {
-    type: "object",
-    properties: { k: { type: "integer", minimum: 1, maximum: maxK, default: 10 } },
-    additionalProperties: false,
-  } as const;
+  const limits = resolveLimits(opts.limits);
+  const tls = opts.tls !== undefined;
   const app = Fastify({
     // Logs are JSON lines on stderr; stdout stays for the command's own output.
     logger: opts.logger === true ? { level: "info", stream: process.stderr } : false,
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
-    ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
-    // Errors the router raises before any route runs (bad URL, too-long parameter).
-    frameworkErrors: (err, req, reply) => {
-      const status = (err as { statusCode?: number }).statusCode ?? 400;
-      send(reply, status, status === 414 ? "URI Too Long" : "Bad Request", err.message, req);
-    },
+    // strictNumbers: NaN and ±Infinity (JSON 1e309, ?offset=1e309) are not numbers.
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, strictNumbers: true } },
+    // A `__proto__` or `constructor.prototype` key in a JSON body is valid JSON: it is
+    // dropped while parsing (never reaching an object's prototype), not refused.
+    onProtoPoisoning: "remove",
+    onConstructorPoisoning: "remove",
+    ...fastifyLimitOptions(limits),
+    ...(tls
+      ? { https: { ...opts.tls, ...nodeServerOptions(limits) } }
+      : { http: nodeServerOptions(limits) }),
+    frameworkErrors,
+    clientErrorHandler,
   });
   // JSON only: a body of any other type is a 415, not parsed as text.
   app.removeContentTypeParser("text/plain");
-  const { dataset: ds } = run;
-  // The run is read-only while served: compute the item-side vectors once.
-  run.model.beginEval?.();
-  const page = readFileSync(join(webDir, "index.html"), "utf8");
-  const appJs = readFileSync(join(webDir, "app.js"), "utf8");
-  const chart = readFileSync(chartJs, "utf8");
-  const epochs = readEpochs(run.dir);
-
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
-    if (err instanceof HttpProblem) return send(reply, err.status, err.title, err.message, req);
-    if (isUserError(err)) return send(reply, 400, "Bad Request", err.message, req);
-    const status = err.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      const titles: Record<number, string> = {
-        413: "Content Too Large",
-        414: "URI Too Long",
-        415: "Unsupported Media Type",
-      };
-      const title = titles[status] ?? "Bad Request";
-      return send(reply, status, title, err.message, req);
-    }
-    req.log.error(err);
-    return send(
-      reply,
-      500,
-      "Internal Server Error",
-      "the server failed to answer this request",
-      req,
+  handleErrors(app);
+  // Hooks run in this order: headers, load shedding, Host, token.
+  securityHeaders(app, tls);
+  applyLimits(app, limits);
+  app.after(() => {
+    hostCheck(
+      app,
+      [...defaultHostRules(opts.host ?? "127.0.0.1"), ...(opts.allowedHosts ?? [])],
+      tls,
     );
+    if (opts.token !== undefined) bearerAuth(app, opts.token, isPublic);
   });
-  app.setNotFoundHandler((req, reply) =>
-    send(reply, 404, "Not Found", `no route ${req.method} ${req.url.split("?")[0]}`, req),
-  );
-
-  app.get("/health", async () => ({
-    status: "ok",
-    model: run.config.model,
-    variant: run.config.variant,
-    dataset: ds.name,
-    users: ds.numUsers,
-    items: ds.numItems,
-  }));
-
-  app.get(
-    "/users",
-    {
-      schema: {
-        querystring: {
-          type: "object",
-          properties: {
-            offset: { type: "integer", minimum: 0, default: 0 },
-            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-          },
-          additionalProperties: false,
-        },
-      },
-    },
-    async (req) => {
-      const { offset, limit } = req.query as { offset: number; limit: number };
-      return { total: ds.numUsers, offset, users: ds.userIds.slice(offset, offset + limit) };
-    },
-  );
-
-  app.get(
-    "/users/:id/recommendations",
-    { schema: { params: idParam, querystring: kQuery } },
-    async (req) => {
-      const { id } = req.params as { id: string };
-      const { k } = req.query as { k: number };
-      if (!ds.userIndex.has(id)) throw notFound(`unknown user "${id}"`);
-      return { user: id, k, items: recommendForUser(run, id, k) };
-    },
-  );
-
-  app.post(
-    "/recommendations",
-    {
-      schema: {
-        body: {
-          type: "object",
-          properties: {
-            items: {
-              type: "array",
-              items: { type: "string", minLength: 1, maxLength: 200 },
-              minItems: 1,
-              maxItems: 1000,
-            },
-            k: { type: "integer", minimum: 1, maximum: maxK, default: 10 },
-          },
-          required: ["items"],
-          additionalProperties: false,
-        },
-      },
-    },
-    async (req) => {
-      const body = req.body as { items: string[]; k: number };
-      const unknown = body.items.filter((i) => !ds.itemIndex.has(i));
-      if (unknown.length > 0)
-        throw badRequest(
-          `unknown item ids: ${unknown.slice(0, 10).join(", ")}${unknown.length > 10 ? ", …" : ""}`,
-        );
-      const history = Int32Array.from(body.items, (i) => ds.itemIndex.get(i)!);
-      return { k: body.k, items: recommendForHistory(run, history, body.k) };
-    },
-  );
-
-  /** The run's Demure model, or a 409 for runs without a POI estimator. */
-  const poiModel = (): DemureRecommender => {
-    if (!(run.model instanceof DemureRecommender) || run.model.estimator === null) {
-      throw conflict(
-        `this run is ${run.config.variant}${run.model instanceof DemureRecommender ? " without a POI estimator" : ""}: POI weights exist only for --variant demure runs`,
-      );
-    }
-    return run.model;
-  };
-
-  app.get("/users/:id/poi", { schema: { params: idParam } }, async (req) => {
-    const { id } = req.params as { id: string };
-    if (!ds.userIndex.has(id)) throw notFound(`unknown user "${id}"`);
-    return explainUser(poiModel(), ds, id, run.config.maxLength);
-  });
-
-  // Every user's weights, summarised per modality (`explain --all`); computed on first request.
-  let poiSummary: PoiSummary | null = null;
-  app.get("/runs/poi", async () => {
-    poiSummary ??= summarizePoi(poiModel(), ds, run.config.maxLength);
-    return poiSummary;
-  });
-
-  app.get("/items/:id", { schema: { params: idParam } }, async (req) => {
-    const { id } = req.params as { id: string };
-    const i = ds.itemIndex.get(id);
-    if (i === undefined) throw notFound(`unknown item "${id}"`);
-    return {
-      item: id,
-      modalities: Object.fromEntries(ds.modalities.map((m) => [m.name, modalityValue(m, i)])),
-    };
-  });
-
-  // The config without the server's folders: the dataset by name only.
-  app.get("/runs/metrics", async () => ({
-    run: { ...run.config, data: basename(run.config.data) },
-    epochs,
-  }));
-
-  app.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").send(page));
-  app.get("/assets/app.js", async (_req, reply) =>
-    reply.type("text/javascript; charset=utf-8").send(appJs),
-  );
-  app.get("/assets/chart.js", async (_req, reply) =>
-    reply.type("text/javascript; charset=utf-8").send(chart),
-  );
+  rejectNonFinite(app);
+  const routes = routeMethods(app);
+  apiRoutes(app, run, opts.maxK ?? 1000);
+  pageRoutes(app);
+  app.after(() => methodNotAllowed(app, routes));
   return app;
-}
-
-function send(
-  reply: FastifyReply,
-  status: number,
-  title: string,
-  detail: string,
-  req: FastifyRequest,
-) {
-  return reply
-    .status(status)
-    .type("application/problem+json")
-    .send(problem(status, title, detail, req.url.split("?")[0]));
 }

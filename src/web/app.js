@@ -8,8 +8,24 @@ let poiChart = null;
 /** Every user's weights summarised per modality (fetched once; null if the run has none). */
 let poiSummary;
 
+/** Where the page keeps the access token: this tab only, gone when it closes. */
+const TOKEN_KEY = "demure-token";
+
+/** GET an API route, with the access token when the person gave one. */
+async function api(url) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  if (res.status === 401) {
+    // No token, or a wrong one: ask for it (the server was started with --token).
+    sessionStorage.removeItem(TOKEN_KEY);
+    $("auth").hidden = false;
+    $("token").focus();
+  }
+  return res;
+}
+
 async function getJson(url) {
-  const res = await fetch(url);
+  const res = await api(url);
   const body = await res.json();
   if (!res.ok) throw new Error(body.detail || `${res.status} ${res.statusText}`);
   return body;
@@ -20,6 +36,7 @@ async function showRun() {
   $("run").textContent =
     `${health.model} · ${health.variant} · ${health.dataset} · ${health.users} users · ${health.items} items`;
   const { epochs } = await getJson("/runs/metrics");
+  Chart.getChart($("curves"))?.destroy();
   new Chart($("curves"), {
     type: "line",
     data: {
@@ -92,14 +109,14 @@ async function showUser() {
 }
 
 async function showPoi(user) {
-  const res = await fetch(`/users/${encodeURIComponent(user)}/poi`);
+  const res = await api(`/users/${encodeURIComponent(user)}/poi`);
   const body = await res.json();
   if (!res.ok) {
     $("poi-note").textContent = body.detail;
     return;
   }
   if (poiSummary === undefined) {
-    const all = await fetch("/runs/poi");
+    const all = await api("/runs/poi");
     poiSummary = all.ok ? await all.json() : null;
   }
   const labels = body.modalities.map((m) => m.modality);
@@ -140,6 +157,20 @@ $("show").addEventListener("click", showUser);
 $("user").addEventListener("keydown", (e) => {
   if (e.key === "Enter") showUser();
 });
-showRun().catch((e) => {
-  $("error").textContent = e.message;
+$("auth").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const token = $("token").value.trim();
+  if (token === "") return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $("token").value = "";
+  $("auth").hidden = true;
+  $("error").textContent = "";
+  start();
 });
+
+function start() {
+  showRun().catch((e) => {
+    $("error").textContent = e.message;
+  });
+}
+start();

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
+import * as demure from "../../src/index.js";
 import { buildServer } from "../../src/serve/server.js";
+import { assertProblem } from "./assert-problem.js";
 import { trainedRun } from "./fixture.js";
 
 let app: FastifyInstance;
@@ -15,18 +17,6 @@ after(async () => {
   await app.close();
   await idApp.close();
 });
-
-/** A 4xx answer must be problem details that say what was wrong. */
-function assertProblem(
-  res: { statusCode: number; headers: Record<string, unknown>; body: string },
-  status: number,
-): void {
-  assert.equal(res.statusCode, status, res.body);
-  assert.match(String(res.headers["content-type"]), /application\/problem\+json/);
-  const p = JSON.parse(res.body) as { status: number; title: string; detail: string };
-  assert.equal(p.status, status);
-  assert.ok(p.title.length > 0 && p.detail.length > 0);
-}
 
 describe("HTTP API", () => {
   test("GET /health", async () => {
@@ -125,12 +115,28 @@ describe("HTTP API", () => {
   });
   test("unknown routes and methods, and the page", async () => {
     assertProblem(await app.inject("/nope"), 404);
-    assertProblem(await app.inject({ method: "DELETE", url: "/health" }), 404);
+    const del = await app.inject({ method: "DELETE", url: "/health" });
+    assertProblem(del, 405);
+    assert.equal(del.headers.allow, "GET, HEAD");
     const page = await app.inject("/");
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<canvas id="poi"/);
     const chart = await app.inject("/assets/chart.js");
     assert.equal(chart.statusCode, 200);
     assert.ok(chart.body.length > 10_000);
+  });
+  test("the package entry exports the server, so an app can run the API itself", async () => {
+    assert.equal(demure.buildServer, buildServer);
+    const own = demure.buildServer(await trainedRun("id"), {
+      token: "an-apps-own-token-0123",
+      allowedHosts: demure.parseAllowedHosts(["recs.internal"]),
+    });
+    const res = await own.inject({
+      url: "/users?limit=2",
+      headers: { host: "recs.internal", authorization: "Bearer an-apps-own-token-0123" },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().users.length, 2);
+    await own.close();
   });
 });
