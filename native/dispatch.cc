@@ -9,7 +9,7 @@
 namespace demure {
 namespace {
 
-bool cpu_has_avx2() {
+[[maybe_unused]] bool cpu_has_avx2() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
   // __builtin_cpu_supports also checks that the OS saves the AVX registers.
@@ -19,7 +19,7 @@ bool cpu_has_avx2() {
 #endif
 }
 
-bool cpu_has_avx512() {
+[[maybe_unused]] bool cpu_has_avx512() {
 #if defined(__x86_64__) || defined(__i386__)
   // The AVX-512 variant is compiled with AVX2 and FMA too.
   return cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
