@@ -6,7 +6,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "blas.h"
+#include "dispatch.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "parallel.h"
@@ -127,7 +130,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   int64_t n = a.i64(3);
   const float* x = a.f32(1, n);
   float* y = a.f32(2, n);
-  if (a.ok) demure::unary_forward(static_cast<int>(a.i64(0)), x, y, n);
+  if (a.ok) demure::kernels().unary_forward(static_cast<int>(a.i64(0)), x, y, n);
   return info.Env().Undefined();
 }
 
@@ -139,7 +142,7 @@ Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
   const float* y = a.f32(2, n);
   const float* dy = a.f32(3, n);
   float* dx = a.f32(4, n);
-  if (a.ok) demure::unary_backward(static_cast<int>(a.i64(0)), x, y, dy, dx, n, a.flag(6));
+  if (a.ok) demure::kernels().unary_backward(static_cast<int>(a.i64(0)), x, y, dy, dx, n, a.flag(6));
   return info.Env().Undefined();
 }
 
@@ -152,7 +155,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   const float* x = a.f32(2, rows * cols);
   const float* y = a.f32(3, nb);
   float* out = a.f32(4, rows * cols);
-  if (a.ok) demure::binary_forward(static_cast<int>(a.i64(0)), mode, x, y, out, rows, cols);
+  if (a.ok) demure::kernels().binary_forward(static_cast<int>(a.i64(0)), mode, x, y, out, rows, cols);
   return info.Env().Undefined();
 }
 
@@ -162,7 +165,7 @@ Napi::Value FillRows(const Napi::CallbackInfo& info) {
   int64_t rows = a.i64(2), cols = a.i64(3);
   const float* row = a.f32(0, cols);
   float* out = a.f32(1, rows * cols);
-  if (a.ok) demure::fill_rows(row, out, rows, cols);
+  if (a.ok) demure::kernels().fill_rows(row, out, rows, cols);
   return info.Env().Undefined();
 }
 
@@ -172,7 +175,7 @@ Napi::Value Axpy(const Napi::CallbackInfo& info) {
   int64_t n = a.i64(3);
   const float* x = a.f32(1, n);
   float* y = a.f32(2, n);
-  if (a.ok) demure::axpy(static_cast<float>(a.num(0)), x, y, n);
+  if (a.ok) demure::kernels().axpy(static_cast<float>(a.num(0)), x, y, n);
   return info.Env().Undefined();
 }
 
@@ -187,7 +190,7 @@ Napi::Value CopyRows(const Napi::CallbackInfo& info) {
   if (rows == 0 || cols == 0) return info.Env().Undefined();
   const float* x = a.f32(0, xo + (rows - 1) * xs + cols);
   float* y = a.f32(3, yo + (rows - 1) * ys + cols);
-  if (a.ok) demure::copy_rows(x + xo, xs, y + yo, ys, rows, cols, info[8].ToBoolean().Value());
+  if (a.ok) demure::kernels().copy_rows(x + xo, xs, y + yo, ys, rows, cols, info[8].ToBoolean().Value());
   return info.Env().Undefined();
 }
 
@@ -197,7 +200,7 @@ Napi::Value Scale(const Napi::CallbackInfo& info) {
   int64_t n = a.i64(3);
   const float* x = a.f32(1, n);
   float* y = a.f32(2, n);
-  if (a.ok) demure::scale(static_cast<float>(a.num(0)), x, y, n);
+  if (a.ok) demure::kernels().scale(static_cast<float>(a.num(0)), x, y, n);
   return info.Env().Undefined();
 }
 
@@ -208,7 +211,7 @@ Napi::Value MulAccumulate(const Napi::CallbackInfo& info) {
   const float* x = a.f32(0, n);
   const float* z = a.f32(1, n);
   float* y = a.f32(2, n);
-  if (a.ok) demure::mul_accumulate(x, z, y, n);
+  if (a.ok) demure::kernels().mul_accumulate(x, z, y, n);
   return info.Env().Undefined();
 }
 
@@ -217,7 +220,7 @@ Napi::Value SumSquares(const Napi::CallbackInfo& info) {
   int64_t n = a.i64(1);
   const float* x = a.f32(0, n);
   if (!a.ok) return info.Env().Undefined();
-  return Napi::Number::New(info.Env(), demure::sum_squares(x, n));
+  return Napi::Number::New(info.Env(), demure::kernels().sum_squares(x, n));
 }
 
 // sumRows(x, out, rows, cols, accumulate) / sumCols(...)
@@ -226,7 +229,7 @@ Napi::Value SumRows(const Napi::CallbackInfo& info) {
   int64_t rows = a.i64(2), cols = a.i64(3);
   const float* x = a.f32(0, rows * cols);
   float* out = a.f32(1, cols);
-  if (a.ok) demure::sum_rows(x, out, rows, cols, a.flag(4));
+  if (a.ok) demure::kernels().sum_rows(x, out, rows, cols, a.flag(4));
   return info.Env().Undefined();
 }
 
@@ -235,7 +238,7 @@ Napi::Value SumCols(const Napi::CallbackInfo& info) {
   int64_t rows = a.i64(2), cols = a.i64(3);
   const float* x = a.f32(0, rows * cols);
   float* out = a.f32(1, rows);
-  if (a.ok) demure::sum_cols(x, out, rows, cols, a.flag(4));
+  if (a.ok) demure::kernels().sum_cols(x, out, rows, cols, a.flag(4));
   return info.Env().Undefined();
 }
 
@@ -258,7 +261,7 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   const float* table = a.f32(0, vocab * dim);
   const int32_t* idx = a.i32(2, n);
   float* out = a.f32(3, n * dim);
-  if (check_indices(a, idx, n, vocab)) demure::gather_rows(table, idx, out, n, dim);
+  if (check_indices(a, idx, n, vocab)) demure::kernels().gather_rows(table, idx, out, n, dim);
   return info.Env().Undefined();
 }
 
@@ -269,7 +272,7 @@ Napi::Value ScatterAddRows(const Napi::CallbackInfo& info) {
   const float* dout = a.f32(0, n * dim);
   const int32_t* idx = a.i32(1, n);
   float* dtable = a.f32(2, vocab * dim);
-  if (check_indices(a, idx, n, vocab)) demure::scatter_add_rows(dout, idx, dtable, n, dim, vocab);
+  if (check_indices(a, idx, n, vocab)) demure::kernels().scatter_add_rows(dout, idx, dtable, n, dim, vocab);
   return info.Env().Undefined();
 }
 
@@ -279,7 +282,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   int64_t rows = a.i64(2), cols = a.i64(3);
   const float* x = a.f32(0, rows * cols);
   float* y = a.f32(1, rows * cols);
-  if (a.ok) demure::softmax_rows(x, y, rows, cols, a.flag(4));
+  if (a.ok) demure::kernels().softmax_rows(x, y, rows, cols, a.flag(4));
   return info.Env().Undefined();
 }
 
@@ -290,7 +293,7 @@ Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   const float* y = a.f32(0, rows * cols);
   const float* dy = a.f32(1, rows * cols);
   float* dx = a.f32(2, rows * cols);
-  if (a.ok) demure::softmax_rows_backward(y, dy, dx, rows, cols, a.flag(5), a.flag(6));
+  if (a.ok) demure::kernels().softmax_rows_backward(y, dy, dx, rows, cols, a.flag(5), a.flag(6));
   return info.Env().Undefined();
 }
 
@@ -302,7 +305,7 @@ Napi::Value SoftmaxMasked(const Napi::CallbackInfo& info) {
   const float* x = a.f32(0, n);
   float* y = a.f32(1, n);
   const uint8_t* km = a.u8(7, batch * lk);
-  if (a.ok) demure::softmax_masked(x, y, batch, heads, lq, lk, a.flag(6), km);
+  if (a.ok) demure::kernels().softmax_masked(x, y, batch, heads, lq, lk, a.flag(6), km);
   return info.Env().Undefined();
 }
 
@@ -321,7 +324,7 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
       return info.Env().Undefined();
     }
   }
-  double loss = demure::cross_entropy_rows(logits, t, d, rows, cols, static_cast<float>(a.num(5)));
+  double loss = demure::kernels().cross_entropy_rows(logits, t, d, rows, cols, static_cast<float>(a.num(5)));
   return Napi::Number::New(info.Env(), loss);
 }
 
@@ -332,7 +335,7 @@ Napi::Value L2Normalize(const Napi::CallbackInfo& info) {
   const float* x = a.f32(0, rows * cols);
   float* y = a.f32(1, rows * cols);
   float* inv = a.f32(2, rows);
-  if (a.ok) demure::l2_normalize_forward(x, y, inv, rows, cols, static_cast<float>(a.num(5)));
+  if (a.ok) demure::kernels().l2_normalize_forward(x, y, inv, rows, cols, static_cast<float>(a.num(5)));
   return info.Env().Undefined();
 }
 
@@ -344,7 +347,7 @@ Napi::Value L2NormalizeBackward(const Napi::CallbackInfo& info) {
   const float* y = a.f32(1, rows * cols);
   const float* inv = a.f32(2, rows);
   float* dx = a.f32(3, rows * cols);
-  if (a.ok) demure::l2_normalize_backward(g, y, inv, dx, rows, cols, static_cast<float>(a.num(6)));
+  if (a.ok) demure::kernels().l2_normalize_backward(g, y, inv, dx, rows, cols, static_cast<float>(a.num(6)));
   return info.Env().Undefined();
 }
 
@@ -356,7 +359,7 @@ Napi::Value WeightedTerm(const Napi::CallbackInfo& info) {
   const float* x = a.f32(0, rows * cols);
   const float* w = a.f32(1, rows * M);
   float* out = a.f32(2, rows * cols);
-  if (a.ok) demure::weighted_term_forward(x, w, out, rows, cols, M, m, info[7].ToBoolean().Value());
+  if (a.ok) demure::kernels().weighted_term_forward(x, w, out, rows, cols, M, m, info[7].ToBoolean().Value());
   return info.Env().Undefined();
 }
 
@@ -371,7 +374,7 @@ Napi::Value WeightedTermBackward(const Napi::CallbackInfo& info) {
   float* dx = info[3].IsNull() ? nullptr : a.f32(3, rows * cols);
   float* dw = info[4].IsNull() ? nullptr : a.f32(4, rows * M);
   if (a.ok)
-    demure::weighted_term_backward(g, x, w, dx, dw, rows, cols, M, m, info[9].ToBoolean().Value());
+    demure::kernels().weighted_term_backward(g, x, w, dx, dw, rows, cols, M, m, info[9].ToBoolean().Value());
   return info.Env().Undefined();
 }
 
@@ -385,7 +388,7 @@ Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   float* y = a.f32(3, rows * cols);
   float* mean = a.f32(4, rows);
   float* rstd = a.f32(5, rows);
-  if (a.ok) demure::layer_norm_forward(x, g, b, y, mean, rstd, rows, cols, static_cast<float>(a.num(8)));
+  if (a.ok) demure::kernels().layer_norm_forward(x, g, b, y, mean, rstd, rows, cols, static_cast<float>(a.num(8)));
   return info.Env().Undefined();
 }
 
@@ -402,7 +405,7 @@ Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
   float* dx = a.f32(5, rows * cols);
   float* dg = a.f32(6, cols);
   float* db = a.f32(7, cols);
-  if (a.ok) demure::layer_norm_backward(dy, x, g, mean, rstd, dx, dg, db, rows, cols, a.flag(10));
+  if (a.ok) demure::kernels().layer_norm_backward(dy, x, g, mean, rstd, dx, dg, db, rows, cols, a.flag(10));
   return info.Env().Undefined();
 }
 
@@ -414,7 +417,7 @@ Napi::Value Dropout(const Napi::CallbackInfo& info) {
   float* y = a.f32(1, n);
   float* mask = a.f32(2, n);
   uint64_t seed = (static_cast<uint64_t>(a.i64(6)) << 32) | (static_cast<uint64_t>(a.i64(5)) & 0xffffffffULL);
-  if (a.ok) demure::dropout_forward(x, y, mask, n, static_cast<float>(a.num(4)), seed);
+  if (a.ok) demure::kernels().dropout_forward(x, y, mask, n, static_cast<float>(a.num(4)), seed);
   return info.Env().Undefined();
 }
 
@@ -427,29 +430,33 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   float* m = a.f32(2, n);
   float* v = a.f32(3, n);
   if (a.ok)
-    demure::adam_step(p, g, m, v, n, static_cast<float>(a.num(5)), static_cast<float>(a.num(6)),
+    demure::kernels().adam_step(p, g, m, v, n, static_cast<float>(a.num(5)), static_cast<float>(a.num(6)),
                       static_cast<float>(a.num(7)), static_cast<float>(a.num(8)), static_cast<float>(a.num(9)),
                       a.flag(10), static_cast<int>(a.i64(11)));
   return info.Env().Undefined();
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
-  Napi::Object o = Napi::Object::New(info.Env());
-#ifdef DEMURE_HAVE_BLAS
-  o.Set("blasBuilt", true);
-#else
-  o.Set("blasBuilt", false);
-#endif
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("blasLoaded", demure::blas_loaded());
+  o.Set("blasError", demure::blas_error());
   o.Set("blas", demure::using_blas());
   o.Set("threads", demure::num_threads());
-#if defined(__AVX512F__)
-  o.Set("simd", "avx512");
-#elif defined(__AVX2__)
-  o.Set("simd", "avx2");
-#else
-  o.Set("simd", "baseline");
-#endif
+  o.Set("simd", demure::simd_name());
+  std::vector<const char*> names = demure::simd_supported();
+  Napi::Array supported = Napi::Array::New(env, names.size());
+  for (uint32_t i = 0; i < names.size(); ++i) supported.Set(i, names[i]);
+  o.Set("simdSupported", supported);
+  if (const char* refused = demure::simd_refused()) o.Set("simdRefused", refused);
   return o;
+}
+
+// setSimd(name): switch the kernels' instruction-set variant; false when this
+// CPU or build has no such variant.
+Napi::Value SetSimd(const Napi::CallbackInfo& info) {
+  std::string name = info[0].ToString().Utf8Value();
+  return Napi::Boolean::New(info.Env(), demure::set_simd(name.c_str()));
 }
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
@@ -458,8 +465,7 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SetBlas(const Napi::CallbackInfo& info) {
-  demure::set_use_blas(info[0].ToBoolean().Value());
-  return Napi::Boolean::New(info.Env(), demure::using_blas());
+  return Napi::Boolean::New(info.Env(), demure::set_use_blas(info[0].ToBoolean().Value()));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -493,6 +499,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setBlas", Napi::Function::New(env, SetBlas));
+  exports.Set("setSimd", Napi::Function::New(env, SetSimd));
   return exports;
 }
 

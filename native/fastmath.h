@@ -22,6 +22,8 @@
 #include <cstring>
 #include <limits>
 
+#include "isa.h"
+
 #if defined(__GNUC__) || defined(__clang__)
 #define DEMURE_FASTMATH_INLINE inline __attribute__((always_inline))
 #else
@@ -29,6 +31,7 @@
 #endif
 
 namespace demure {
+DEMURE_ISA_BEGIN
 namespace fastmath {
 namespace detail {
 
@@ -194,6 +197,7 @@ DEMURE_FASTMATH_INLINE float gelu_grad(float x) {
 }
 
 }  // namespace fastmath
+DEMURE_ISA_END
 }  // namespace demure
 
 #undef DEMURE_FASTMATH_INLINE

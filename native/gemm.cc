@@ -1,83 +1,56 @@
-// sgemm dispatch: OpenBLAS when the addon was built with it (and the user did
-// not ask for the portable kernel with DEMURE_NO_BLAS=1), else the fallback.
+// sgemm dispatch: OpenBLAS when it was loaded and is chosen, else the portable
+// kernel of the chosen instruction set (dispatch.h).
 #include "gemm.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
+#include "blas.h"
+#include "dispatch.h"
 #include "parallel.h"
-
-#ifdef DEMURE_HAVE_BLAS
-#include <cblas.h>
-extern "C" void openblas_set_num_threads(int);
-#endif
 
 namespace demure {
 namespace {
 
 // Which kernel runs matrix products, fixed at load time so a run is
 // reproducible: DEMURE_GEMM=blas|portable chooses; DEMURE_NO_BLAS=1 means
-// portable. By default the portable kernel is used when it was built with
-// AVX-512 (it then outruns OpenBLAS's AVX2 kernels, see docs/adr/0001-engine.md),
-// and OpenBLAS otherwise.
+// portable. By default the portable kernel is used when its AVX-512 variant
+// runs (it then outruns OpenBLAS's AVX2 kernels, see docs/adr/0001-engine.md),
+// and OpenBLAS otherwise, when the system has it. A request for BLAS that
+// cannot be met leaves the portable kernel on; the TypeScript side reports it.
 bool initial_use_blas() {
-#ifdef DEMURE_HAVE_BLAS
   const char* no_blas = std::getenv("DEMURE_NO_BLAS");
   if (no_blas != nullptr && std::strcmp(no_blas, "1") == 0) return false;
   const char* choice = std::getenv("DEMURE_GEMM");
-  if (choice != nullptr && std::strcmp(choice, "blas") == 0) return true;
   if (choice != nullptr && std::strcmp(choice, "portable") == 0) return false;
-#if defined(__AVX512F__)
-  return false;
-#else
-  return true;
-#endif
-#else
-  return false;
-#endif
+  if (choice != nullptr && std::strcmp(choice, "blas") == 0) return blas_loaded();
+  if (std::strcmp(simd_name(), "avx512") == 0) return false;
+  return blas_loaded();
 }
 
-bool g_use_blas = initial_use_blas();
-
-#ifdef DEMURE_HAVE_BLAS
-// OpenBLAS runs single-threaded inside our own thread pool: its worker threads
-// spin after each call and would steal the cores our element-wise kernels need.
-struct BlasSingleThreaded {
-  BlasSingleThreaded() { openblas_set_num_threads(1); }
-} g_blas_single_threaded;
-
-void blas_call(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
-               const float* B, int ldb, float beta, float* C, int ldc) {
-  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, M, N, K,
-              alpha, A, lda, B, ldb, beta, C, ldc);
+bool& use_blas() {
+  static bool on = initial_use_blas();
+  return on;
 }
-
-#endif
 
 }  // namespace
 
-bool using_blas() { return g_use_blas; }
+bool using_blas() { return use_blas(); }
 
-void set_use_blas(bool on) {
-#ifdef DEMURE_HAVE_BLAS
-  g_use_blas = on;
-#else
-  (void)on;
-  g_use_blas = false;
-#endif
+bool set_use_blas(bool on) {
+  use_blas() = on && blas_loaded();
+  return use_blas();
 }
 
 void sgemm_serial(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
                   const float* B, int ldb, float beta, float* C, int ldc) {
   if (M <= 0 || N <= 0) return;
-#ifdef DEMURE_HAVE_BLAS
-  if (g_use_blas && K > 0) {
-    blas_call(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  if (use_blas() && K > 0) {
+    blas_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-#endif
-  sgemm_fallback(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  kernels().sgemm_fallback(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 // Split one product over the pool: C by blocks of rows (or of columns when C

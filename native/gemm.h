@@ -3,14 +3,19 @@
 // lda/ldb/ldc in elements (row strides of the stored, untransposed matrices).
 #pragma once
 
+#include "isa.h"
+
 namespace demure {
 
-// Portable cache-blocked kernel, multi-threaded through parallel_for.
+DEMURE_ISA_BEGIN
+// Portable cache-blocked kernel, multi-threaded through parallel_for; one
+// copy per instruction set (isa.h), reached through kernels().sgemm_fallback.
 void sgemm_fallback(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
                     int lda, const float* B, int ldb, float beta, float* C, int ldc);
+DEMURE_ISA_END
 
-// Dispatches to OpenBLAS's cblas_sgemm when the addon was built with it and
-// DEMURE_NO_BLAS is not set at load time; otherwise to sgemm_fallback.
+// Dispatches to OpenBLAS's cblas_sgemm when it was loaded (blas.h) and is
+// chosen, otherwise to the portable kernel of the chosen instruction set.
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc);
 
@@ -21,6 +26,7 @@ void sgemm_serial(bool transA, bool transB, int M, int N, int K, float alpha, co
 
 // True when sgemm goes to BLAS.
 bool using_blas();
-void set_use_blas(bool on);
+// Returns whether BLAS is now used (false when OpenBLAS could not be loaded).
+bool set_use_blas(bool on);
 
 }  // namespace demure

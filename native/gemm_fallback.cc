@@ -39,6 +39,7 @@
 #include "parallel.h"
 
 namespace demure {
+DEMURE_ISA_BEGIN
 namespace {
 
 #if defined(__AVX512F__)
@@ -299,4 +300,5 @@ void sgemm_fallback(bool transA, bool transB, int M, int N, int K, float alpha, 
   });
 }
 
+DEMURE_ISA_END
 }  // namespace demure

@@ -3,7 +3,10 @@
 #pragma once
 #include <cstdint>
 
+#include "isa.h"
+
 namespace demure {
+DEMURE_ISA_BEGIN
 
 enum UnaryOp { kRelu = 0, kGelu = 1, kTanh = 2, kSigmoid = 3, kExp = 4, kLog = 5, kNeg = 6, kSqrt = 7 };
 enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
@@ -77,4 +80,5 @@ void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p, 
 void adam_step(float* param, const float* grad, float* m, float* v, int64_t n, float lr, float beta1,
                float beta2, float eps, float weight_decay, bool decoupled, int step);
 
+DEMURE_ISA_END
 }  // namespace demure

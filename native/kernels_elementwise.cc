@@ -9,6 +9,7 @@
 #include "fastmath.h"
 
 namespace demure {
+DEMURE_ISA_BEGIN
 namespace {
 
 constexpr int64_t kGrain = 1 << 15;  // elements per task below which we stay on one thread
@@ -204,4 +205,5 @@ void scatter_add_rows(const float* dout, const int32_t* idx, float* dtable, int6
   });
 }
 
+DEMURE_ISA_END
 }  // namespace demure

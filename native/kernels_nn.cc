@@ -9,6 +9,7 @@
 #include "fastmath.h"
 
 namespace demure {
+DEMURE_ISA_BEGIN
 namespace {
 
 constexpr int64_t kRowGrain = 1 << 14;  // elements per task
@@ -334,4 +335,5 @@ void adam_step(float* param, const float* grad, float* m, float* v, int64_t n, f
   });
 }
 
+DEMURE_ISA_END
 }  // namespace demure

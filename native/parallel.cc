@@ -2,14 +2,35 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <pthread.h>
 #include <thread>
 #include <vector>
 
 namespace demure {
 namespace {
+
+// A condition variable on pthread_cond_t: std::condition_variable::wait is a
+// symbol of GCC 12's libstdc++ (GLIBCXX_3.4.30), which would keep a prebuilt
+// addon from loading where the system's libstdc++ is older.
+class CondVar {
+ public:
+  CondVar() { pthread_cond_init(&c_, nullptr); }
+  ~CondVar() { pthread_cond_destroy(&c_); }
+  CondVar(const CondVar&) = delete;
+  CondVar& operator=(const CondVar&) = delete;
+
+  template <typename Pred>
+  void wait(std::unique_lock<std::mutex>& lock, Pred ready) {
+    while (!ready()) pthread_cond_wait(&c_, lock.mutex()->native_handle());
+  }
+  void notify_one() { pthread_cond_signal(&c_); }
+  void notify_all() { pthread_cond_broadcast(&c_); }
+
+ private:
+  pthread_cond_t c_;
+};
 
 class Pool {
  public:
@@ -97,7 +118,7 @@ class Pool {
   int threads_ = 1;
   std::vector<std::thread> workers_;
   std::mutex mu_;
-  std::condition_variable cv_, done_cv_;
+  CondVar cv_, done_cv_;
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
   int64_t n_ = 0, chunks_ = 0;
   int pending_ = 0;

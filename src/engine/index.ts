@@ -3,7 +3,7 @@
  * Knows nothing about recommenders.
  */
 export * from "./init.js";
-export { engineInfo, native } from "./native.js";
+export { type EngineInfo, engineInfo, native, nativeAddonPath } from "./native.js";
 export * from "./ops/attention.js";
 export * from "./ops/contrastive.js";
 export * from "./ops/dropout.js";

@@ -1,7 +1,9 @@
-import { createRequire } from "node:module";
+import { loadAddon } from "./addon-path.js";
+import { processThreads } from "./cpu-limit.js";
 
 /**
- * The compiled kernels (native/*.cc, built by node-gyp at install time).
+ * The compiled kernels (native/*.cc): prebuilt in the package, or built by
+ * node-gyp at install time where no prebuilt one loads (addon-path.ts).
  * Every function works in place on the memory of the typed arrays it is given.
  * Shapes are checked by the TypeScript ops before they call in.
  */
@@ -216,34 +218,124 @@ export interface NativeKernels {
     decoupled: boolean,
     step: number,
   ): void;
-  info(): { blasBuilt: boolean; blas: boolean; threads: number; simd: string };
+  info(): EngineInfo;
   setThreads(n: number): void;
+  /** Use OpenBLAS for matrix products (when it was loaded); returns whether it is now used. */
   setBlas(on: boolean): boolean;
+  /** Switch the kernels' instruction-set variant; false when this CPU or build lacks it. */
+  setSimd(name: string): boolean;
 }
 
-const require = createRequire(import.meta.url);
+/** What the addon reports about itself. */
+export interface EngineInfo {
+  /** OpenBLAS was found at run time (libopenblas.so.0, or DEMURE_OPENBLAS). */
+  blasLoaded: boolean;
+  /** Why it was not ("" when it was). */
+  blasError: string;
+  /** Matrix products go to OpenBLAS (else to the portable kernel). */
+  blas: boolean;
+  threads: number;
+  /** The kernels' instruction-set variant chosen for this CPU: "baseline", "avx2" or "avx512". */
+  simd: string;
+  /** The variants this build has and this CPU runs, best first. */
+  simdSupported: string[];
+  /** DEMURE_SIMD when it named a variant not in simdSupported (then ignored). */
+  simdRefused?: string;
+}
 
-function load(): NativeKernels {
-  // dist/src/engine/native.js -> <package root>/build/Release/demure_native.node
-  const candidates = [
-    new URL("../../../build/Release/demure_native.node", import.meta.url),
-    new URL("../../build/Release/demure_native.node", import.meta.url),
-  ];
-  let lastError: unknown;
-  for (const url of candidates) {
-    try {
-      return require(url.pathname) as NativeKernels;
-    } catch (e) {
-      lastError = e;
-    }
+/** Every function of NativeKernels, for the lazy stubs below. */
+const kernelNames = [
+  "gemm",
+  "gemmBatched",
+  "unary",
+  "unaryBackward",
+  "binary",
+  "fillRows",
+  "axpy",
+  "copyRows",
+  "scale",
+  "mulAccumulate",
+  "sumSquares",
+  "sumRows",
+  "sumCols",
+  "gatherRows",
+  "scatterAddRows",
+  "softmax",
+  "softmaxBackward",
+  "softmaxMasked",
+  "crossEntropy",
+  "l2Normalize",
+  "weightedTerm",
+  "weightedTermBackward",
+  "l2NormalizeBackward",
+  "layerNorm",
+  "layerNormBackward",
+  "dropout",
+  "adam",
+  "info",
+  "setThreads",
+  "setBlas",
+  "setSimd",
+] as const satisfies readonly (keyof NativeKernels)[];
+// Compile-time check that the list names every kernel.
+const listsEveryKernel: Exclude<keyof NativeKernels, (typeof kernelNames)[number]> extends never
+  ? true
+  : never = true;
+void listsEveryKernel;
+
+/** The names of every function the addon must export. */
+export const nativeFunctionNames: readonly string[] = kernelNames;
+
+let loaded: { kernels: NativeKernels; path: string } | null = null;
+
+/**
+ * Load the addon, once: on the first kernel call, not at import, so that
+ * commands that need no kernels (`demure --help`) run without it. Applies the
+ * default thread count (cpu-limit.ts) and refuses, with the reason, a kernel
+ * the environment asks for and cannot have.
+ */
+function load(): { kernels: NativeKernels; path: string } {
+  if (loaded !== null) return loaded;
+  const { exports, path } = loadAddon();
+  const kernels = exports as NativeKernels;
+  const info = kernels.info();
+  if (info.simdRefused !== undefined) {
+    throw new Error(
+      `DEMURE_SIMD=${info.simdRefused}, but this CPU or build runs only ${info.simdSupported.join(", ")}`,
+    );
   }
-  throw new Error(
-    `demure: the native kernels are not built (run \`npm ci\` or \`npx node-gyp rebuild\`): ${String(lastError)}`,
-  );
+  if (process.env.DEMURE_GEMM === "blas" && !info.blasLoaded) {
+    throw new Error(
+      `DEMURE_GEMM=blas, but OpenBLAS could not be loaded (${info.blasError}). Install it (Debian: apt-get install libopenblas0), point DEMURE_OPENBLAS at the library, or unset DEMURE_GEMM to use the portable kernel.`,
+    );
+  }
+  const threads = processThreads();
+  if (threads !== info.threads) kernels.setThreads(threads);
+  loaded = { kernels, path };
+  return loaded;
 }
 
-/** The loaded addon. */
-export const native: NativeKernels = load();
+/**
+ * The addon's functions. Each property loads the addon on first use and then
+ * replaces itself with the native function, so later calls cost nothing extra.
+ */
+export const native = {} as NativeKernels;
+for (const name of kernelNames) {
+  Object.defineProperty(native, name, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const fn = load().kernels[name];
+      Object.defineProperty(native, name, { value: fn, enumerable: true, writable: false });
+      return fn;
+    },
+  });
+}
+
+/** The file the kernels were loaded from (loading them if need be). */
+export function nativeAddonPath(): string {
+  return load().path;
+}
 
 /** Codes shared with native/kernels.h. */
 export const UnaryOp = {
@@ -262,6 +354,6 @@ export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 export type BinaryOpName = keyof typeof BinaryOp;
 
 /** Which matrix-multiply path and how many threads the kernels use. */
-export function engineInfo(): { blasBuilt: boolean; blas: boolean; threads: number; simd: string } {
+export function engineInfo(): EngineInfo {
   return native.info();
 }

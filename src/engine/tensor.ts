@@ -5,7 +5,7 @@
  * reverse topological order, then lets go of it so the buffers can be freed.
  */
 import { native } from "./native.js";
-import { alloc, allocUninit } from "./pool.js";
+import { alloc, allocUninit, recycle } from "./pool.js";
 
 export type Shape = number[];
 
@@ -113,7 +113,16 @@ export class Tensor {
     this.ensureGrad()[0] = 1;
     for (let i = order.length - 1; i >= 0; i--) {
       const node = order[i]!;
-      if (node.backwardFn !== null && node.grad !== null) node.backwardFn();
+      if (node.backwardFn === null || node.grad === null) continue;
+      node.backwardFn();
+      // Every op that reads this gradient has run (they come later in `order`),
+      // so its buffer can serve the rest of the pass, unless it was handed on
+      // to a parent as that parent's gradient (receiveGrad).
+      const g = node.grad;
+      if (!node.parents.some((p) => p.grad !== null && p.grad.buffer === g.buffer)) {
+        recycle(g);
+        node.grad = null;
+      }
     }
     for (const node of order) {
       if (node.backwardFn !== null) {

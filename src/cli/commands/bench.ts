@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { runReferenceStep } from "../../bench/reference-step.js";
-import { native } from "../../engine/native.js";
+import { engineInfo, native } from "../../engine/native.js";
 import { makeOutput } from "../output.js";
 import { positiveInt } from "../parse.js";
 import { progressBar } from "../progress.js";
@@ -21,6 +21,8 @@ export function registerBench(program: Command): void {
     .option("--json", "print one JSON object as the last stdout line")
     .action((opts: { steps: number; threads?: number; json?: boolean }) => {
       const out = makeOutput(opts.json === true);
+      // Loads the kernels before the progress bar starts, so a load error ends the command at once.
+      const { simd } = engineInfo();
       if (opts.threads !== undefined) native.setThreads(opts.threads);
       const bar = progressBar(opts.steps, "bench step");
       const r = runReferenceStep(opts.steps, (_, ms) => bar.tick(1, `${ms.toFixed(1)} ms`));
@@ -29,7 +31,7 @@ export function registerBench(program: Command): void {
       out.result({ ms_per_step_median, steps, threads, engine, ms_per_step: r.ms_per_step }, (v) =>
         [
           `reference step: median ${v.ms_per_step_median} ms over ${v.steps} steps`,
-          `engine ${v.engine}, ${v.threads} threads`,
+          `engine ${v.engine}, ${v.threads} threads (kernels for ${simd}, chosen for this CPU)`,
         ].join("\n"),
       );
     });

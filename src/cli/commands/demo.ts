@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { generatePlanted, writePlanted } from "../../data/planted.js";
+import { engineInfo } from "../../engine/native.js";
 import { resolveConfig } from "../../train/config.js";
 import { train } from "../../train/trainer.js";
 import { makeOutput } from "../output.js";
@@ -37,6 +38,8 @@ export function registerDemo(program: Command): void {
     .option("--json", "print one JSON object as the last stdout line")
     .action(
       async (f: { out: string; users: number; epochs: number; seed: number; json?: boolean }) => {
+        // Load the kernels before any progress bar starts, so a load error ends the command at once.
+        engineInfo();
         const out = makeOutput(f.json === true);
         const dataDir = resolve(f.out, "planted");
         mkdirSync(dataDir, { recursive: true });

@@ -1,5 +1,6 @@
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
+import { engineInfo } from "../../engine/native.js";
 import { readConfigFile, resolveConfig, type TrainConfigInput } from "../../train/config.js";
 import { readRunConfig } from "../../train/run-dir.js";
 import { type TrainResult, train } from "../../train/trainer.js";
@@ -114,6 +115,8 @@ export function registerTrain(program: Command): void {
     )
     .option("--json", "print one JSON object as the last stdout line")
     .action(async (flags: TrainFlags) => {
+      // Load the kernels before any progress bar starts, so a load error ends the command at once.
+      engineInfo();
       const out = makeOutput(flags.json === true);
       let cfg: ReturnType<typeof resolveConfig>;
       let dir: string;
