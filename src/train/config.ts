@@ -7,12 +7,16 @@ import { UserError } from "../util/errors.js";
  * Everything a training run depends on. One schema is the single source of
  * truth: types, defaults and error messages come from it; unknown keys are
  * errors. A run directory stores the resolved config, so a run can be redone.
+ * Every number has a range (the `.min`/`.max` below, listed in the README):
+ * a value outside it is an exit-2 error naming the key, never a run that
+ * allocates without bound.
  */
 const sasrec = z
   .object({
-    layers: z.number().int().min(1).default(2),
-    heads: z.number().int().min(1).default(2),
-    inner: z.number().int().min(1).default(256),
+    layers: z.number().int().min(1).max(64).default(2),
+    /** Must divide `dim`. */
+    heads: z.number().int().min(1).max(64).default(2),
+    inner: z.number().int().min(1).max(65536).default(256),
     hiddenDropout: z.number().min(0).max(0.99).default(0.5),
     attnDropout: z.number().min(0).max(0.99).default(0.5),
   })
@@ -20,7 +24,7 @@ const sasrec = z
 
 const gru4rec = z
   .object({
-    hidden: z.number().int().min(1).default(128),
+    hidden: z.number().int().min(1).max(8192).default(128),
     dropout: z.number().min(0).max(0.99).default(0.3),
   })
   .strict();
@@ -47,7 +51,7 @@ const demure = z
     poiLoss: z.boolean().default(true),
     cl: z.boolean().default(true),
     /** Keep only the K highest-weighted modalities per user (0 = soft weights). */
-    hardTopK: z.number().int().min(0).default(0),
+    hardTopK: z.number().int().min(0).max(1024).default(0),
     /**
      * Let the recommendation loss train the POI estimator too. Off: only the
      * pseudo-labels (L_poi) train it, chosen on validation (docs/results.md).
@@ -77,36 +81,44 @@ export const TrainConfigSchema = z
     data: z.string().min(1),
     model: z.enum(["sasrec", "gru4rec"]).default("sasrec"),
     variant: z.enum(["id", "mm", "demure"]).default("id"),
-    seed: z.number().int().min(0).default(42),
-    epochs: z.number().int().min(1).default(200),
-    patience: z.number().int().min(1).default(10),
-    batchSize: z.number().int().min(1).default(256),
+    seed: z.number().int().min(0).max(0xffffffff).default(42),
+    epochs: z.number().int().min(1).max(100000).default(200),
+    patience: z.number().int().min(1).max(100000).default(10),
+    batchSize: z.number().int().min(1).max(65536).default(256),
     /**
      * Length bucketing window, in batches (0 = off): training batches hold rows
      * of similar history length, so little work is spent on padding.
      */
-    bucketBatches: z.number().int().min(0).default(64),
-    evalBatchSize: z.number().int().min(1).default(256),
+    bucketBatches: z.number().int().min(0).max(1000000).default(64),
+    evalBatchSize: z.number().int().min(1).max(65536).default(256),
     lr: z.number().positive().default(0.001),
     weightDecay: z.number().min(0).default(0),
     clipNorm: z.number().positive().nullable().default(null),
-    maxLength: z.number().int().min(1).default(50),
-    dim: z.number().int().min(1).default(64),
+    maxLength: z.number().int().min(1).max(4096).default(50),
+    dim: z.number().int().min(1).max(4096).default(64),
     excludeHistory: z.boolean().default(true),
     /** Side modalities for mm/demure: "all" or a list of names. */
     modalities: z.union([z.literal("all"), z.array(z.string())]).default("all"),
     useId: z.boolean().default(true),
     fusion: z.enum(["concat", "mean"]).default("concat"),
-    noiseModalities: z.number().int().min(0).default(0),
-    noiseDim: z.number().int().min(1).default(64),
-    kcore: z.number().int().min(1).nullable().default(null),
+    noiseModalities: z.number().int().min(0).max(64).default(0),
+    noiseDim: z.number().int().min(1).max(4096).default(64),
+    kcore: z.number().int().min(1).max(1000000).nullable().default(null),
     /** Evaluate on validation every N epochs. */
-    evalEvery: z.number().int().min(1).default(1),
+    evalEvery: z.number().int().min(1).max(100000).default(1),
     sasrec: sasrec.default(sasrec.parse({})),
     gru4rec: gru4rec.default(gru4rec.parse({})),
     demure: demure.default(demure.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.model === "sasrec" && c.dim % c.sasrec.heads !== 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["sasrec", "heads"],
+        message: `${c.sasrec.heads} heads do not divide dim ${c.dim} (each head gets dim / heads features)`,
+      });
+  });
 
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;

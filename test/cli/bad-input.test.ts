@@ -162,4 +162,33 @@ describe("bad flags and configs: exit 2 naming the flag or key", () => {
   test("unknown command", () => {
     assert.equal(demure(["fly"]).code, 2);
   });
+  test("values beyond their documented range are refused by key, before any work", () => {
+    for (const [yaml, key] of [
+      ["dim: 200000", /dim: Too big.*4096/],
+      ["maxLength: 1000000000", /maxLength: Too big/],
+      ["batchSize: 1000000000", /batchSize: Too big/],
+      ["dim: 64\nsasrec: { heads: 3 }", /sasrec\.heads: 3 heads do not divide dim 64/],
+    ] as Array<[string, RegExp]>) {
+      const dir = tempDir("range");
+      const cfg = join(dir, "c.yaml");
+      writeFileSync(cfg, `model: sasrec\n${yaml}\n`);
+      const r = demure(["train", "--data", data, "--config", cfg, "--out", join(dir, "run")]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, key);
+      assert.equal(existsSync(join(dir, "run")), false);
+    }
+    const flag = demure(["train", "--data", data, "--batch-size", "1000000000"]);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /batchSize/);
+  });
+  test("a control character from a data file never reaches the terminal raw", () => {
+    const bad = dataset("esc", { inter: `${INTER}u1\ti1\t\u001b[2J\n` });
+    const r = demure(["train", "--data", bad, "--json"]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.includes("\u001b"), false, r.stderr);
+    assert.match(r.stderr, /\\x1b\[2J/);
+    const err = JSON.parse(r.stdout.trim().split("\n").pop()!).error;
+    assert.equal(err.code, "bad_input");
+    assert.equal(err.line, 2);
+  });
 });
