@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { RunFailure } from "./errors.js";
 
 /**
  * Write a file so that readers see either the old content or the new one,
@@ -7,6 +8,38 @@ import { basename, dirname, join } from "node:path";
  * fsync it, rename it over the target, then fsync the folder.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  try {
+    writeAtomic(path, data);
+  } catch (e) {
+    throw storageFailure(e, path) ?? e;
+  }
+}
+
+const STORAGE_CODES: Record<string, string> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+};
+
+/**
+ * A disk-full or permission error as a RunFailure naming the path (Node's
+ * own message for a write through a file descriptor names none); null for
+ * any other error.
+ */
+export function storageFailure(e: unknown, path: string): RunFailure | null {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  const why = code === undefined ? undefined : STORAGE_CODES[code];
+  if (why === undefined) return null;
+  const kind = code === "ENOSPC" || code === "EDQUOT" ? "disk_full" : "permission";
+  return new RunFailure(
+    kind,
+    `cannot write ${path}: ${why} (${code}); nothing half-written was left`,
+  );
+}
+
+function writeAtomic(path: string, data: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   const fd = openSync(tmp, "w");
   try {

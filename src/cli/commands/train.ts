@@ -1,10 +1,11 @@
+import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import { engineInfo } from "../../engine/native.js";
 import { readConfigFile, resolveConfig, type TrainConfigInput } from "../../train/config.js";
-import { readRunConfig } from "../../train/run-dir.js";
+import { readRunConfig, runPath } from "../../train/run-dir.js";
 import { type TrainResult, train } from "../../train/trainer.js";
-import { Interrupted, UserError } from "../../util/errors.js";
+import { Interrupted, RunFailure, UserError } from "../../util/errors.js";
 import { makeOutput } from "../output.js";
 import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from "../parse.js";
 import { type Progress, progressBar } from "../progress.js";
@@ -172,6 +173,8 @@ export function registerTrain(program: Command): void {
             );
           },
         });
+      } catch (e) {
+        throw withResumeHint(e, dir);
       } finally {
         (bar as Progress | null)?.stop();
         process.off("SIGINT", onSignal);
@@ -199,4 +202,13 @@ export function registerTrain(program: Command): void {
         ].join("\n"),
       );
     });
+}
+
+/** A disk-full or permission failure says how to continue once it is fixed. */
+function withResumeHint(e: unknown, dir: string): unknown {
+  if (!(e instanceof RunFailure) || (e.code !== "disk_full" && e.code !== "permission")) return e;
+  const hint = existsSync(runPath(dir, "resume"))
+    ? `; free space or fix permissions, then continue with: demure train --resume --out ${dir}`
+    : "; free space or fix permissions, then run the same command again";
+  return new RunFailure(e.code, e.message + hint);
 }
