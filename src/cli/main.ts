@@ -9,6 +9,7 @@ import { registerGenerate } from "./commands/generate.js";
 import { registerRecommend } from "./commands/recommend.js";
 import { registerServe } from "./commands/serve.js";
 import { registerTrain } from "./commands/train.js";
+import { stopAllProgress } from "./progress.js";
 
 /** Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input, 130 interrupted. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return EXIT.ok;
   } catch (e) {
+    stopAllProgress();
     // Help and version requests exit 0 (commander has printed them).
     if (e instanceof CommanderError && e.exitCode === 0) return EXIT.ok;
     const r = report(e);
