@@ -41,3 +41,16 @@ export function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
 }
+
+/** Resolves once `cond()` holds, checking every `everyMs`; rejects after `ms`. */
+export function waitFor(cond: () => boolean, ms: number, everyMs = 10): Promise<void> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (cond()) resolve();
+      else if (Date.now() - t0 > ms) reject(new Error("timed out"));
+      else setTimeout(tick, everyMs);
+    };
+    tick();
+  });
+}

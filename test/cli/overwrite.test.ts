@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { demure, demureAsync, lastJson, tempDir } from "./helpers.js";
+import { demure, demureAsync, lastJson, tempDir, waitFor } from "./helpers.js";
 
 /** Slow enough per epoch (many small batches) that a kill lands inside the first one. */
 const CONFIG = `
@@ -13,18 +13,6 @@ patience: 5
 dim: 16
 batchSize: 8
 `;
-
-function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (cond()) resolve();
-      else if (Date.now() - t0 > ms) reject(new Error("timed out"));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
 
 const root = tempDir("overwrite");
 const data = join(root, "planted");
@@ -65,7 +53,7 @@ test("a retrain killed before its first epoch leaves the old run whole; a finish
   const child = demureAsync(trainArgs(2, ["--overwrite"]));
   const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_c, s) => r(s)));
   const staging = () => readdirSync(dirname(run)).some((f) => f.startsWith(".run.new-"));
-  await waitFor(staging, 60_000);
+  await waitFor(staging, 60_000, 5);
   child.kill("SIGKILL");
   assert.equal(await exited, "SIGKILL");
   assert.equal(readFileSync(join(run, "config.json"), "utf8"), oldConfig, "the old config stays");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { demure, demureAsync, lastJson, tempDir } from "./helpers.js";
+import { demure, demureAsync, lastJson, tempDir, waitFor } from "./helpers.js";
 
 /** Small enough for seconds per epoch, big enough that a kill lands mid-run. */
 const CONFIG = `
@@ -14,18 +14,6 @@ dim: 16
 batchSize: 64
 sasrec: { layers: 1, heads: 1, inner: 32 }
 `;
-
-function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (cond()) resolve();
-      else if (Date.now() - t0 > ms) reject(new Error("timed out"));
-      else setTimeout(tick, 10);
-    };
-    tick();
-  });
-}
 
 test("kill -9 mid-training, then --resume, ends with the same best metrics as an uninterrupted run", async () => {
   const root = tempDir("resume");

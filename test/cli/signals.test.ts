@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { demure, demureAsync, lastJson, tempDir } from "./helpers.js";
+import { demure, demureAsync, lastJson, tempDir, waitFor } from "./helpers.js";
 
 /** Many short epochs: the signal lands while training still has work to do. */
 const CONFIG = `
@@ -13,18 +13,6 @@ patience: 50
 dim: 16
 batchSize: 64
 `;
-
-function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (cond()) resolve();
-      else if (Date.now() - t0 > ms) reject(new Error("timed out"));
-      else setTimeout(tick, 10);
-    };
-    tick();
-  });
-}
 
 const root = tempDir("signals");
 const data = join(root, "planted");

@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import * as demure from "../../src/index.js";
 import { buildServer } from "../../src/serve/server.js";
 import { assertProblem } from "./assert-problem.js";
-import { trainedRun } from "./fixture.js";
+import { postRecommendations, trainedRun } from "./fixture.js";
 
 let app: FastifyInstance;
 let idApp: FastifyInstance;
@@ -52,13 +52,7 @@ describe("HTTP API", () => {
     for (const it of ok.json().items) assert.ok(!["1", "2", "3"].includes(it.item));
   });
   test("POST /recommendations: bad bodies", async () => {
-    const post = (payload: string, type = "application/json") =>
-      app.inject({
-        method: "POST",
-        url: "/recommendations",
-        payload,
-        headers: { "content-type": type },
-      });
+    const post = (payload: string, type?: string) => postRecommendations(app, payload, type);
     assertProblem(await post("{not json"), 400);
     assertProblem(await post(JSON.stringify({ items: [] })), 400);
     assertProblem(await post(JSON.stringify({ items: ["1"], k: 0 })), 400);

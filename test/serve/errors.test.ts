@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { buildServer } from "../../src/serve/server.js";
 import { assertProblem } from "./assert-problem.js";
-import { trainedRun } from "./fixture.js";
+import { postRecommendations, trainedRun } from "./fixture.js";
 
 let app: FastifyInstance;
 
@@ -12,13 +12,7 @@ before(async () => {
 });
 after(() => app.close());
 
-const post = (payload: string, type = "application/json") =>
-  app.inject({
-    method: "POST",
-    url: "/recommendations",
-    payload,
-    headers: { "content-type": type },
-  });
+const post = (payload: string, type?: string) => postRecommendations(app, payload, type);
 
 describe("problem details for every error", () => {
   test("404, 405 (with Allow), 413, 415, malformed and empty JSON", async () => {

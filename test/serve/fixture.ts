@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
 import { generatePlanted, writePlanted } from "../../src/data/planted.js";
 import { resolveConfig } from "../../src/train/config.js";
 import { type LoadedRun, loadRun } from "../../src/train/run.js";
@@ -26,4 +27,18 @@ export async function trainedRun(variant: "demure" | "id"): Promise<LoadedRun> {
   });
   await train(cfg, join(root, "run"));
   return loadRun(join(root, "run"));
+}
+
+/** POST a raw body to /recommendations (by default as JSON). */
+export function postRecommendations(
+  app: FastifyInstance,
+  payload: string,
+  type = "application/json",
+) {
+  return app.inject({
+    method: "POST",
+    url: "/recommendations",
+    payload,
+    headers: { "content-type": type },
+  });
 }
