@@ -56,13 +56,11 @@ function wantsJson(argv: string[]): boolean {
 function report(e: unknown): ErrorReport {
   if (e instanceof CommanderError)
     return { code: "usage", message: e.message.replace(/^error: /, ""), exit_code: EXIT.usage };
-  if (isUserError(e)) {
-    const r: ErrorReport = { code: "bad_input", message: e.message, exit_code: EXIT.usage };
-    return { ...r, ...e.place };
-  }
+  if (isUserError(e))
+    return { code: "bad_input", message: e.message, exit_code: e.exitCode, ...e.place };
   if (e instanceof Interrupted)
-    return { code: "interrupted", message: e.message, exit_code: EXIT.interrupted };
-  if (e instanceof RunFailure) return { code: e.code, message: e.message, exit_code: EXIT.failure };
+    return { code: "interrupted", message: e.message, exit_code: e.exitCode };
+  if (e instanceof RunFailure) return { code: e.code, message: e.message, exit_code: e.exitCode };
   const message = e instanceof Error ? e.message : String(e);
   return { code: "failure", message, exit_code: EXIT.failure };
 }

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadSnapshot, type Snapshot } from "../data/snapshot.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import type { TrainConfig } from "./config.js";
@@ -73,4 +74,10 @@ export function readEpochs(dir: string): EpochRecord[] {
 
 export function readRunConfig(dir: string): TrainConfig {
   return readJson<TrainConfig>(runPath(dir, "config"));
+}
+
+/** The run's data snapshot, or null for a run written before runs kept one. */
+export function readRunSnapshot(dir: string): Snapshot | null {
+  const path = runPath(dir, "data");
+  return existsSync(path) ? loadSnapshot(path) : null;
 }

@@ -18,8 +18,6 @@ export interface RunTarget {
   readonly dir: string;
   /** True once the run's files are in their final place. */
   readonly committed: boolean;
-  /** Whether an earlier run is being replaced (and is untouched until commit). */
-  readonly replacing: boolean;
   /** Swap the staging directory in (a no-op when writing in place). */
   commit(): void;
   /** Release the locks; a staging directory never committed is removed. */
@@ -39,15 +37,15 @@ export function isRunDir(dir: string): boolean {
 export function openRunTarget(outDir: string, opts: TargetOptions = {}): RunTarget {
   if (opts.resume === true && opts.overwrite === true)
     throw new UserError("--resume and --overwrite contradict each other; choose one");
-  if (opts.resume === true) return inPlace(outDir, false);
+  if (opts.resume === true) return inPlace(outDir);
   if (!existsSync(outDir)) {
     createRunDir(outDir);
-    return inPlace(outDir, false);
+    return inPlace(outDir);
   }
   if (!statSync(outDir).isDirectory())
     throw new UserError("exists and is not a directory; choose another --out", { file: outDir });
   const entries = readdirSync(outDir).filter((f) => f !== ".lock");
-  if (entries.length === 0) return inPlace(outDir, false);
+  if (entries.length === 0) return inPlace(outDir);
   if (!isRunDir(outDir))
     throw new UserError(
       "is not empty and is not a demure run directory; choose a new or empty --out (nothing was written)",
@@ -61,15 +59,21 @@ export function openRunTarget(outDir: string, opts: TargetOptions = {}): RunTarg
   return staged(outDir);
 }
 
-function inPlace(dir: string, replacing: boolean): RunTarget {
+function inPlace(dir: string): RunTarget {
   const release = lockRunDir(dir);
-  return { dir, committed: true, replacing, commit() {}, close: release };
+  return { dir, committed: true, commit() {}, close: release };
+}
+
+/** The hidden folder `.NAME.TAG` beside the run directory `NAME`. */
+function sibling(outDir: string, tag: string): string {
+  const abs = resolve(outDir);
+  return join(dirname(abs), `.${basename(abs)}.${tag}`);
 }
 
 /** Siblings named `.NAME.new-PID` whose process is gone: a retrain killed before its swap. */
 function clearStaleStaging(outDir: string): void {
+  const prefix = basename(sibling(outDir, "new-"));
   const parent = dirname(resolve(outDir));
-  const prefix = `.${basename(resolve(outDir))}.new-`;
   for (const f of readdirSync(parent)) {
     if (!f.startsWith(prefix)) continue;
     const path = join(parent, f);
@@ -84,8 +88,7 @@ function staged(outDir: string): RunTarget {
   let staging: string;
   try {
     clearStaleStaging(outDir);
-    const parent = dirname(resolve(outDir));
-    staging = join(parent, `.${basename(resolve(outDir))}.new-${process.pid}`);
+    staging = sibling(outDir, `new-${process.pid}`);
     rmSync(staging, { recursive: true, force: true });
     createRunDir(staging);
     releaseNew = lockRunDir(staging);
@@ -102,13 +105,9 @@ function staged(outDir: string): RunTarget {
     get committed() {
       return committed;
     },
-    replacing: true,
     commit() {
       if (committed) return;
-      const trash = join(
-        dirname(resolve(outDir)),
-        `.${basename(resolve(outDir))}.old-${process.pid}`,
-      );
+      const trash = sibling(outDir, `old-${process.pid}`);
       rmSync(trash, { recursive: true, force: true });
       renameSync(outDir, trash);
       renameSync(staging, outDir);

@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { batchOfHistories } from "../data/batches.js";
 import { type Dataset, loadDataset, unknownUser } from "../data/dataset.js";
 import { describeRemap, type RemapReport, remapOnto } from "../data/remap.js";
-import { loadSnapshot } from "../data/snapshot.js";
 import { type LeaveOneOutSplit, leaveOneOut } from "../data/split.js";
 import { noGrad } from "../engine/index.js";
 import type { Recommender } from "../models/recommender.js";
@@ -13,7 +12,7 @@ import { resolveConfig, type TrainConfig } from "./config.js";
 import { evaluateModel } from "./evaluate.js";
 import { loadForConfig } from "./load-data.js";
 import { buildModel } from "./model.js";
-import { RUN_FILES, readJson, runPath } from "./run-dir.js";
+import { RUN_FILES, readJson, readRunSnapshot, runPath } from "./run-dir.js";
 
 /** A trained run, loaded read-only: its config, data, split and best parameters. */
 export interface LoadedRun {
@@ -44,12 +43,13 @@ export async function loadRun(dir: string, opts: { dataDir?: string } = {}): Pro
   if (!existsSync(best))
     throw new UserError("no best.params yet: training has not finished an epoch", { file: best });
   const notes: string[] = [];
-  const trained = await trainedData(dir, config, notes);
+  const snapshot = readRunSnapshot(dir);
+  const trained = snapshot?.dataset ?? (await reread(dir, config, notes));
   const model = buildModel(trained, config, new Rng(config.seed), new Rng(0));
   try {
     loadParams(best, model.params());
   } catch (e) {
-    if (!(e instanceof UserError) || existsSync(runPath(dir, "data"))) throw e;
+    if (!(e instanceof UserError) || snapshot !== null) throw e;
     throw new UserError(
       `${e.message}; this run has no ${RUN_FILES.data}, so its data folder ${config.data} must be exactly as at training (it has changed): retrain the run`,
     );
@@ -75,10 +75,8 @@ export async function loadRun(dir: string, opts: { dataDir?: string } = {}): Pro
   return remap === undefined ? run : { ...run, remap };
 }
 
-/** The dataset the run was trained on: its snapshot, or (older runs) its data folder re-read. */
-async function trainedData(dir: string, config: TrainConfig, notes: string[]): Promise<Dataset> {
-  const snapshot = runPath(dir, "data");
-  if (existsSync(snapshot)) return loadSnapshot(snapshot).dataset;
+/** A run from before snapshots: its data folder re-read, with a warning. */
+async function reread(dir: string, config: TrainConfig, notes: string[]): Promise<Dataset> {
   if (!existsSync(config.data))
     throw new UserError(
       `this run has no ${RUN_FILES.data} (it predates self-contained runs) and its dataset folder ${JSON.stringify(config.data)} is not there; retrain it`,

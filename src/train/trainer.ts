@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { countTrainBatches, trainBatches, trainingExamples } from "../data/batches.js";
 import { fingerprintFiles } from "../data/fingerprint.js";
-import { loadSnapshot, type Snapshot, saveSnapshot } from "../data/snapshot.js";
+import { type Snapshot, saveSnapshot } from "../data/snapshot.js";
 import { leaveOneOut } from "../data/split.js";
 import { poiAucReport, readPoiLabels } from "../demure/poi-report.js";
 import { DemureRecommender } from "../demure/recommender.js";
@@ -17,8 +16,8 @@ import { evaluateModel } from "./evaluate.js";
 import { loadForConfig } from "./load-data.js";
 import { buildModel } from "./model.js";
 import { TrainProgress } from "./progress.js";
-import { type EpochRecord, RUN_FILES, runPath, writeJson } from "./run-dir.js";
-import { openRunTarget, type RunTarget, type TargetOptions } from "./run-target.js";
+import { type EpochRecord, RUN_FILES, readRunSnapshot, runPath, writeJson } from "./run-dir.js";
+import { openRunTarget, type TargetOptions } from "./run-target.js";
 
 /** What a finished run reports (CONTRACT.md: `train --json`). */
 export interface TrainResult {
@@ -95,9 +94,8 @@ export async function train(
   // a retrain never mixes its files with the run it replaces.
   const target = openRunTarget(outDir, opts);
   try {
-    const dir = () => target.dir;
-    if (opts.resume !== true) saveSnapshot(runPath(dir(), "data"), ds, fingerprint);
-    const progress = startProgress(cfg, dir(), params, opt, opts);
+    if (opts.resume !== true) saveSnapshot(runPath(target.dir, "data"), ds, fingerprint);
+    const progress = startProgress(cfg, target.dir, params, opt, opts);
 
     let interrupted = false;
     while (progress.goOn(cfg.epochs, cfg.patience)) {
@@ -111,7 +109,9 @@ export async function train(
         onBatch: (done, loss) => opts.onBatch?.(epoch, done, perEpoch, loss),
         ...(opts.shouldStop === undefined ? {} : { shouldStop: opts.shouldStop }),
       }).catch((e: unknown) => {
-        throw e instanceof NonFiniteStep ? diverged(e, epoch, cfg, outDir, progress, target) : e;
+        throw e instanceof NonFiniteStep
+          ? diverged(e, epoch, cfg, outDir, progress, target.committed)
+          : e;
       });
       if (pass.interrupted) {
         interrupted = true;
@@ -122,12 +122,12 @@ export async function train(
       if (epoch % cfg.evalEvery === 0 || epoch === cfg.epochs) {
         rec.valid = evaluateModel(model, split.valid, evalOpts).metrics;
         if (progress.observe(epoch, rec.valid["ndcg@10"] ?? 0))
-          saveParams(runPath(dir(), "best"), params, { epoch, valid: rec.valid });
+          saveParams(runPath(target.dir, "best"), params, { epoch, valid: rec.valid });
       }
       rec.seconds = (performance.now() - t0) / 1000;
       progress.finish(rec);
-      progress.save(runPath(dir(), "resume"), params, opt);
-      writeMetrics(dir(), progress.history);
+      progress.save(runPath(target.dir, "resume"), params, opt);
+      writeMetrics(target.dir, progress.history);
       // The new run's first epoch is saved: only now does it replace the old one.
       if (!target.committed) {
         target.commit();
@@ -148,24 +148,21 @@ export async function train(
       run_dir: resolve(outDir),
     };
     if (interrupted) {
-      if (!target.committed)
-        opts.onNote?.(
-          `stopped before the first epoch was saved; the earlier run in ${outDir} is untouched`,
-        );
+      // The caller says what was kept: the earlier run, or this one's last epoch.
       return {
         ...result,
         interrupted: true,
         ...(target.committed ? {} : { kept_earlier_run: true }),
       };
     }
-    if (progress.bestEpoch > 0) loadParams(runPath(dir(), "best"), params);
+    if (progress.bestEpoch > 0) loadParams(runPath(target.dir, "best"), params);
     result.valid = evaluateModel(model, split.valid, evalOpts).metrics;
     result.test = evaluateModel(model, split.test, evalOpts).metrics;
     if (model instanceof DemureRecommender && model.estimator !== null) {
       const labels = await readPoiLabels(ds);
       if (labels !== null) Object.assign(result, poiAucReport(model, ds, labels, cfg.maxLength));
     }
-    writeJson(runPath(dir(), "result"), result);
+    writeJson(runPath(target.dir, "result"), result);
     return result;
   } finally {
     target.close();
@@ -200,12 +197,12 @@ function startProgress(
 
 /** The snapshot of a run being resumed, or null (with a note) for a run from before snapshots. */
 function readSnapshot(outDir: string, hooks: TrainHooks): Snapshot | null {
-  const path = runPath(outDir, "data");
-  if (existsSync(path)) return loadSnapshot(path);
-  hooks.onNote?.(
-    `warning: ${outDir} has no ${RUN_FILES.data} (it predates self-contained runs); resuming on its data folder as it is now`,
-  );
-  return null;
+  const snapshot = readRunSnapshot(outDir);
+  if (snapshot === null)
+    hooks.onNote?.(
+      `warning: ${outDir} has no ${RUN_FILES.data} (it predates self-contained runs); resuming on its data folder as it is now`,
+    );
+  return snapshot;
 }
 
 /** metrics.jsonl is rewritten whole (atomically) so a crash never leaves a torn or duplicated line. */
@@ -220,26 +217,20 @@ function diverged(
   cfg: TrainConfig,
   outDir: string,
   progress: TrainProgress,
-  target: RunTarget,
+  committed: boolean,
 ): RunFailure {
-  if (!target.committed)
-    return new RunFailure(
-      "diverged",
-      `training diverged: the ${e.quantity} is ${e.value} at epoch ${epoch}, step ${e.step}. ` +
-        `Likely cause: the learning rate (lr ${cfg.lr}) is too high for this model, ` +
-        `or an input holds extreme values. Try a smaller --lr. ` +
-        `The earlier run in ${outDir} is untouched.`,
-    );
+  const clip = cfg.clipNorm === null ? " or set clipNorm in the config" : "";
   const kept =
     progress.bestEpoch > 0
       ? `best.params (epoch ${progress.bestEpoch}) and resume.params (epoch ${progress.epoch})`
       : `resume.params (epoch ${progress.epoch}${progress.epoch === 0 ? ", the initial parameters" : ""})`;
-  const clip = cfg.clipNorm === null ? " or set clipNorm in the config" : "";
+  const left = committed
+    ? `Nothing from this epoch was saved; ${outDir} keeps the last good checkpoint: ${kept}.`
+    : `The earlier run in ${outDir} is untouched.`;
   return new RunFailure(
     "diverged",
     `training diverged: the ${e.quantity} is ${e.value} at epoch ${epoch}, step ${e.step}. ` +
       `Likely cause: the learning rate (lr ${cfg.lr}) is too high for this model, ` +
-      `or an input holds extreme values. Try a smaller --lr${clip}. ` +
-      `Nothing from this epoch was saved; ${outDir} keeps the last good checkpoint: ${kept}.`,
+      `or an input holds extreme values. Try a smaller --lr${clip}. ${left}`,
   );
 }

@@ -182,15 +182,11 @@ export function registerTrain(program: Command): void {
       }
       if (result.interrupted === true) {
         const signal = stop ?? "SIGINT";
-        if (result.kept_earlier_run === true)
-          throw new Interrupted(
-            `interrupted by ${signal} before the first epoch was saved; the earlier run in ${dir} is untouched`,
-            signal,
-          );
-        throw new Interrupted(
-          `interrupted by ${signal}; resume with: demure train --resume --out ${dir}`,
-          signal,
-        );
+        const kept =
+          result.kept_earlier_run === true
+            ? ` before the first epoch was saved; the earlier run in ${dir} is untouched`
+            : `; resume with: demure train --resume --out ${dir}`;
+        throw new Interrupted(`interrupted by ${signal}${kept}`, signal);
       }
       const { interrupted: _drop, kept_earlier_run: _kept, ...rest } = result;
       const json = { ...rest, test: contractMetrics(rest.test) };
