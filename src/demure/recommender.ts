@@ -19,8 +19,15 @@ import {
   tensor,
   weightedSum,
 } from "../engine/index.js";
-import type { Backbone } from "../models/backbones/backbone.js";
+import type { Backbone, ExtraRows } from "../models/backbones/backbone.js";
+import {
+  interestRows,
+  maxOverInterests,
+  nearestInterest,
+  pickInterests,
+} from "../models/interests.js";
 import type { ItemEncoder } from "../models/item-encoder.js";
+import type { RecLoss } from "../models/rec-loss.js";
 import { EvalCache, type Recommender, trimBatch } from "../models/recommender.js";
 import type { Rng } from "../util/rng.js";
 import { modalityDiscrimination, pseudoLabelKl } from "./losses.js";
@@ -93,6 +100,9 @@ interface Pass {
  * uniform weights give back the MM model exactly. The weights touch both the
  * history (input of the backbone) and every candidate's score:
  *   score(u, j) = <h_u, v_j^(u)> = Σ_m w_u^m <h_u, P_m[j]> (+ a constant per user).
+ * A multi-interest backbone gives K states h_u^k; one π_u weighs the
+ * modalities for all of them (src/demure/README.md says why), training uses
+ * the interest nearest the target seen through π_u, ranking the best interest.
  */
 export class DemureRecommender implements Recommender {
   readonly estimator: PoiEstimator | null;
@@ -106,6 +116,7 @@ export class DemureRecommender implements Recommender {
     readonly encoder: ItemEncoder,
     readonly backbone: Backbone,
     readonly numItems: number,
+    readonly recLoss: RecLoss,
     readonly cfg: DemureConfig,
     rng: Rng,
     /** Draws the augmentation's modality drops; the trainer re-seeds it every epoch. */
@@ -241,24 +252,57 @@ export class DemureRecommender implements Recommender {
     return mul(scale(kept, K), reshape(recip(sum(kept, 1, true)), [b, 1]));
   }
 
-  /** h_u from the history seen through weights w. */
+  /** h_u from the history seen through weights w ([B, d], or [B, K, d] for K interests). */
   private userState(p: Pass, w: Tensor, training: boolean): Tensor {
     const seq = weightedSum(p.history, w);
     return this.backbone.forward(add(seq, this.encoder.fusionBias()), p.shape, training);
   }
 
   /**
-   * Scores of every item [B, N+1] as one product: [w_u^1 h_u; ..; w_u^M h_u] ·
-   * [P_1 | .. | P_M]ᵀ (the per-user constant <h_u, b> is left out: it changes
-   * no ranking).
+   * The query rows [R, M·d] that score items against [P_1 | .. | P_M]:
+   * [w^1 h; ..; w^M h] for states h [R, d] and their rows' weights w [R, M]
+   * (the per-user constant <h_u, b> is left out: it changes no ranking).
    */
-  private scores(h: Tensor, p: Pass): Tensor {
-    const b = h.shape[0]!;
-    const weightedStates = p.side.views.map((_, m) =>
-      mul(h, reshape(slice(p.w, 1, m, m + 1), [b, 1])),
+  private query(h: Tensor, w: Tensor): Tensor {
+    const r = h.shape[0]!;
+    return concat(
+      this.encoder.encoders.map((_, m) => mul(h, reshape(slice(w, 1, m, m + 1), [r, 1]))),
+      1,
     );
-    const catalogue = p.side.catalogue ?? concat(p.side.views, 1);
-    return matmul(concat(weightedStates, 1), catalogue, { transB: true });
+  }
+
+  private catalogue(p: Pass): Tensor {
+    return p.side.catalogue ?? concat(p.side.views, 1);
+  }
+
+  /** Scores of every item [B, N+1] as one product (the best interest's, for K interests). */
+  private scores(states: Tensor, p: Pass): Float32Array {
+    const k = this.backbone.interests;
+    const rows = interestRows(states);
+    const w =
+      k === 1
+        ? p.w
+        : embedding(
+            p.w,
+            Int32Array.from({ length: rows.shape[0]! }, (_, i) => Math.floor(i / k)),
+          );
+    const s = matmul(this.query(rows, w), this.catalogue(p), { transB: true }).data;
+    return maxOverInterests(s, k, this.numItems + 1);
+  }
+
+  /** L_rec of the picked states [B, d] and any extra rows the backbone asked for (BERT4Rec's masked positions). */
+  private recommendationLoss(
+    h: Tensor,
+    p: Pass,
+    targets: Int32Array,
+    extra: ExtraRows | null,
+  ): Tensor {
+    if (extra === null) return this.recLoss.loss(this.query(h, p.w), this.catalogue(p), targets);
+    const all = new Int32Array(targets.length + extra.targets.length);
+    all.set(targets);
+    all.set(extra.targets, targets.length);
+    const q = concat([this.query(h, p.w), this.query(extra.states, embedding(p.w, extra.rows))], 0);
+    return this.recLoss.loss(q, this.catalogue(p), all);
   }
 
   /** L_rec, L_poi and L_cl of the last `loss()` call (before their λ weights). */
@@ -270,14 +314,18 @@ export class DemureRecommender implements Recommender {
 
   loss(batch: SeqBatch): Tensor {
     const p = this.pass(batch);
-    const h = this.userState(p, p.w, true);
-    const rec = crossEntropy(this.scores(h, p), batch.targets);
+    const states = this.userState(p, p.w, true);
+    const extra = this.backbone.extraRows?.() ?? null;
+    // e_t^m of each row's target, per modality: the interest pick and both auxiliary losses use them.
+    const targetViews = p.side.views.map((v) => embedding(v, batch.targets));
+    // K interests: the one nearest the target (seen through π_u) enters every loss term.
+    const pick = states.rank === 3 ? nearestInterest(states, weightedSum(targetViews, p.w)) : null;
+    const h = pick === null ? states : pickInterests(states, pick);
+    const rec = this.recommendationLoss(h, p, batch.targets, extra);
     let loss = rec;
     const parts: Record<string, number> = { rec: rec.item() };
     this.parts = parts;
     if (p.poi === null) return loss;
-    // e_t^m of each row's target, per modality: both auxiliary losses use them.
-    const targetViews = p.side.views.map((v) => embedding(v, batch.targets));
     if (this.cfg.poiLoss && this.cfg.lambdaPoi > 0) {
       const disc = modalityDiscrimination(
         p.poi.summaries,
@@ -292,8 +340,8 @@ export class DemureRecommender implements Recommender {
       loss = add(loss, scale(poi, this.cfg.lambdaPoi));
     }
     if (this.cfg.cl && this.cfg.lambdaCl > 0) {
-      let cl = this.denoisingContrast(p, h, targetViews);
-      if (this.cfg.augment) cl = add(cl, this.augmentation(p, h));
+      let cl = this.denoisingContrast(p, h, targetViews, pick);
+      if (this.cfg.augment) cl = add(cl, this.augmentation(p, h, pick));
       parts.cl = cl.item();
       loss = add(loss, scale(cl, this.cfg.lambdaCl));
     }
@@ -306,7 +354,12 @@ export class DemureRecommender implements Recommender {
    * item (seen through π_u) is pulled toward z+ and pushed from z- and from
    * other users' targets.
    */
-  private denoisingContrast(p: Pass, zPos: Tensor, targetViews: Tensor[]): Tensor {
+  private denoisingContrast(
+    p: Pass,
+    zPos: Tensor,
+    targetViews: Tensor[],
+    pick: Int32Array | null,
+  ): Tensor {
     const [b, M] = p.w.shape as [number, number];
     const pi = p.poi!.pi;
     const comp = noGrad(() => {
@@ -321,7 +374,7 @@ export class DemureRecommender implements Recommender {
     // z- is a fixed negative (no gradient through its backbone pass): it halves
     // the contrast's cost, and the pull toward z+ and away from z- still
     // trains π, the views and the backbone through z+ and the target.
-    const zNeg = noGrad(() => this.userState(p, comp, false));
+    const zNeg = noGrad(() => picked(this.userState(p, comp, false), pick));
     const vt = weightedSum(targetViews, p.w);
     const vn = l2Normalize(vt);
     const pos = matmul(l2Normalize(zPos), vn, { transB: true }); // [B, B]
@@ -340,7 +393,7 @@ export class DemureRecommender implements Recommender {
    * the kept modalities must agree with z+: InfoNCE between the two views, the
    * other users' views as negatives.
    */
-  private augmentation(p: Pass, zPos: Tensor): Tensor {
+  private augmentation(p: Pass, zPos: Tensor, pick: Int32Array | null): Tensor {
     const [b, M] = p.w.shape as [number, number];
     const pi = p.poi!.pi.data;
     const keep = new Float32Array(b * M).fill(1);
@@ -356,7 +409,7 @@ export class DemureRecommender implements Recommender {
         if (m !== top && this.trainRng.uniform() < q) keep[u * M + m] = 0;
       }
     }
-    const zAug = this.userState(p, mul(p.w, tensor(keep, [b, M])), true);
+    const zAug = picked(this.userState(p, mul(p.w, tensor(keep, [b, M])), true), pick);
     const logits = scale(
       matmul(l2Normalize(zPos), l2Normalize(zAug), { transB: true }),
       1 / this.cfg.tauCl,
@@ -370,7 +423,7 @@ export class DemureRecommender implements Recommender {
   scoreAll(batch: SeqBatch): Float32Array {
     return noGrad(() => {
       const p = this.pass(batch);
-      return this.scores(this.userState(p, p.w, false), p).data;
+      return this.scores(this.userState(p, p.w, false), p);
     });
   }
 
@@ -391,6 +444,11 @@ export class DemureRecommender implements Recommender {
       ...(this.strength === null ? [] : [this.strength]),
     ];
   }
+}
+
+/** The same interests as the main pass picked (a single-interest state as it is). */
+function picked(states: Tensor, pick: Int32Array | null): Tensor {
+  return pick === null ? states : pickInterests(states, pick);
 }
 
 /** A copy of x's values outside the graph. */

@@ -1,39 +1,39 @@
 import type { Dataset } from "../data/dataset.js";
 import type { Rng } from "../util/rng.js";
 import type { Backbone } from "./backbones/backbone.js";
-import { GRU4REC_DEFAULTS, Gru4rec, type Gru4recConfig } from "./backbones/gru4rec.js";
-import { SASREC_DEFAULTS, Sasrec, type SasrecConfig } from "./backbones/sasrec.js";
+import { type BackboneName, type BackboneOptions, buildBackbone } from "./backbones/registry.js";
 import { type Fusion, ItemEncoder } from "./item-encoder.js";
+import type { RecLoss } from "./rec-loss.js";
 import { SequentialRecommender } from "./recommender.js";
 
 /** What the model zoo needs to know to build a baseline. */
 export interface BaselineSpec {
-  model: "sasrec" | "gru4rec";
+  model: BackboneName;
   variant: "id" | "mm";
   dim: number;
   maxLength: number;
   modalities: readonly string[] | "all";
   useId: boolean;
   fusion: Fusion;
-  sasrec?: Partial<Omit<SasrecConfig, "dim" | "maxLength">>;
-  gru4rec?: Partial<Omit<Gru4recConfig, "dim">>;
+  /** Every backbone's options block (only `model`'s is read). */
+  backbones: BackboneOptions;
 }
 
-export function buildBackbone(spec: BaselineSpec, rng: Rng, dropoutRng: Rng): Backbone {
-  if (spec.model === "sasrec") {
-    return new Sasrec(
-      { ...SASREC_DEFAULTS, ...spec.sasrec, dim: spec.dim, maxLength: spec.maxLength },
-      rng,
-      dropoutRng,
-    );
-  }
-  return new Gru4rec({ ...GRU4REC_DEFAULTS, ...spec.gru4rec, dim: spec.dim }, rng, dropoutRng);
+/** The spec's backbone, from the registry. */
+export function backboneOf(spec: BaselineSpec, rng: Rng, dropoutRng: Rng): Backbone {
+  return buildBackbone(spec.model, spec.backbones[spec.model], {
+    dim: spec.dim,
+    maxLength: spec.maxLength,
+    rng,
+    dropoutRng,
+  });
 }
 
 /** ID-only or MM-<backbone>. */
 export function buildBaseline(
   ds: Dataset,
   spec: BaselineSpec,
+  loss: RecLoss,
   rng: Rng,
   dropoutRng: Rng,
 ): SequentialRecommender {
@@ -44,5 +44,5 @@ export function buildBaseline(
       : { useId: spec.useId, modalities: spec.modalities, fusion: spec.fusion, dim: spec.dim },
     rng,
   );
-  return new SequentialRecommender(encoder, buildBackbone(spec, rng, dropoutRng), ds.numItems);
+  return new SequentialRecommender(encoder, backboneOf(spec, rng, dropoutRng), ds.numItems, loss);
 }

@@ -1,8 +1,10 @@
 import type { SeqBatch } from "../data/batches.js";
-import { crossEntropy, embedding, matmul, noGrad, type Tensor } from "../engine/index.js";
+import { concat, embedding, matmul, noGrad, type Tensor } from "../engine/index.js";
 import type { Backbone, SeqBatchShape } from "./backbones/backbone.js";
+import { interestRows, maxOverInterests, selectInterest } from "./interests.js";
 import type { ItemEncoder } from "./item-encoder.js";
 import type { HasParams } from "./layers.js";
+import type { RecLoss } from "./rec-loss.js";
 
 /**
  * RecBole's faces of a sequential recommender: a training loss for a batch and
@@ -60,22 +62,24 @@ export function trimBatch(batch: SeqBatch): { items: Int32Array; shape: SeqBatch
       keyMask[b * length + t] = t < batch.lengths[b]! ? 1 : 0;
     }
   }
-  return { items, shape: { batch: batch.size, length, lengths: batch.lengths, keyMask } };
+  return { items, shape: { batch: batch.size, length, lengths: batch.lengths, keyMask, items } };
 }
 
 /**
  * ID-only and MM-<backbone> of DEMURE.md: v_i from the item encoder,
- * h_u = Enc(v of the history), score(u, j) = <h_u, v_j>, trained with
- * full-softmax cross-entropy over all items.
+ * h_u = Enc(v of the history), score(u, j) = <h_u, v_j> (max over the
+ * interests of a multi-interest backbone), trained with the configured
+ * recommendation loss (full-softmax cross-entropy by default).
  */
 export class SequentialRecommender implements Recommender {
   constructor(
     readonly encoder: ItemEncoder,
     readonly backbone: Backbone,
     readonly numItems: number,
+    readonly recLoss: RecLoss,
   ) {}
 
-  /** h_u for each row, given the item matrix V [numItems + 1, d]. */
+  /** h_u for each row ([B, d], or [B, K, d] for K interests), given the item matrix V [numItems + 1, d]. */
   userStates(v: Tensor, batch: SeqBatch, training: boolean): Tensor {
     const { items, shape } = trimBatch(batch);
     const seq = embedding(v, items, [shape.batch, shape.length]);
@@ -84,8 +88,13 @@ export class SequentialRecommender implements Recommender {
 
   loss(batch: SeqBatch): Tensor {
     const v = this.encoder.encodeAll();
-    const h = this.userStates(v, batch, true);
-    return crossEntropy(matmul(h, v, { transB: true }), batch.targets);
+    const h = selectInterest(this.userStates(v, batch, true), embedding(v, batch.targets));
+    const extra = this.backbone.extraRows?.() ?? null;
+    if (extra === null) return this.recLoss.loss(h, v, batch.targets);
+    const targets = new Int32Array(batch.size + extra.targets.length);
+    targets.set(batch.targets);
+    targets.set(extra.targets, batch.size);
+    return this.recLoss.loss(concat([h, extra.states], 0), v, targets);
   }
 
   private readonly cache = new EvalCache<Tensor>();
@@ -101,7 +110,9 @@ export class SequentialRecommender implements Recommender {
   scoreAll(batch: SeqBatch): Float32Array {
     return noGrad(() => {
       const v = this.cache.value ?? this.encoder.encodeAll();
-      return matmul(this.userStates(v, batch, false), v, { transB: true }).data;
+      const rows = interestRows(this.userStates(v, batch, false));
+      const scores = matmul(rows, v, { transB: true }).data;
+      return maxOverInterests(scores, this.backbone.interests, this.numItems + 1);
     });
   }
 

@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import {
+  BACKBONE_NAMES,
+  BACKBONES,
+  type BackboneEntry,
+  type BackboneName,
+} from "../models/backbones/registry.js";
 import { UserError } from "../util/errors.js";
 
 /**
@@ -11,23 +17,17 @@ import { UserError } from "../util/errors.js";
  * a value outside it is an exit-2 error naming the key, never a run that
  * allocates without bound.
  */
-const sasrec = z
-  .object({
-    layers: z.number().int().min(1).max(64).default(2),
-    /** Must divide `dim`. */
-    heads: z.number().int().min(1).max(64).default(2),
-    inner: z.number().int().min(1).max(65536).default(256),
-    hiddenDropout: z.number().min(0).max(0.99).default(0.5),
-    attnDropout: z.number().min(0).max(0.99).default(0.5),
-  })
-  .strict();
-
-const gru4rec = z
-  .object({
-    hidden: z.number().int().min(1).max(8192).default(128),
-    dropout: z.number().min(0).max(0.99).default(0.3),
-  })
-  .strict();
+/**
+ * One options block per registered backbone (`sasrec: {...}`, `mind: {...}`),
+ * each its backbone file's schema with its defaults: a new backbone needs no
+ * change here.
+ */
+const backboneBlocks = Object.fromEntries(
+  BACKBONE_NAMES.map((n) => {
+    const options = (BACKBONES[n] as unknown as BackboneEntry).options;
+    return [n, options.default(options.parse({}))];
+  }),
+) as unknown as { [K in BackboneName]: z.ZodDefault<(typeof BACKBONES)[K]["options"]> };
 
 const demure = z
   .object({
@@ -79,8 +79,27 @@ const demure = z
 export const TrainConfigSchema = z
   .object({
     data: z.string().min(1),
-    model: z.enum(["sasrec", "gru4rec"]).default("sasrec"),
+    model: z.enum(BACKBONE_NAMES).default("sasrec"),
     variant: z.enum(["id", "mm", "demure"]).default("id"),
+    /**
+     * Evaluation protocol: "loo" (leave-one-out: each user's last item is the
+     * test target, the one before it validation) or "user-split" (ComiRec's:
+     * users split 8:1:1; a held-out user's first 80 % is the input, the rest
+     * are all targets).
+     */
+    protocol: z.enum(["loo", "user-split"]).default("loo"),
+    /** Seed of the user-split protocol's 8:1:1 draw (kept apart from `seed`, so seeds share one split). */
+    splitSeed: z.number().int().min(0).max(0xffffffff).default(1),
+    /**
+     * Recommendation loss: "ce" (full softmax over every item), "sampled"
+     * (sampled softmax with logQ correction) or "inbatch" (the batch's other
+     * targets are the negatives, with logQ correction).
+     */
+    loss: z.enum(["ce", "sampled", "inbatch"]).default("ce"),
+    /** Negatives per batch for the sampled loss (null: 10 × batchSize, ComiRec's setting). */
+    negatives: z.number().int().min(1).max(1000000).nullable().default(null),
+    /** How the sampled loss draws negatives: uniformly, or log-uniformly by popularity rank. */
+    sampler: z.enum(["uniform", "log-uniform"]).default("log-uniform"),
     seed: z.number().int().min(0).max(0xffffffff).default(42),
     epochs: z.number().int().min(1).max(100000).default(200),
     patience: z.number().int().min(1).max(100000).default(10),
@@ -106,18 +125,15 @@ export const TrainConfigSchema = z
     kcore: z.number().int().min(1).max(1000000).nullable().default(null),
     /** Evaluate on validation every N epochs. */
     evalEvery: z.number().int().min(1).max(100000).default(1),
-    sasrec: sasrec.default(sasrec.parse({})),
-    gru4rec: gru4rec.default(gru4rec.parse({})),
+    ...backboneBlocks,
     demure: demure.default(demure.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.model === "sasrec" && c.dim % c.sasrec.heads !== 0)
-      ctx.addIssue({
-        code: "custom",
-        path: ["sasrec", "heads"],
-        message: `${c.sasrec.heads} heads do not divide dim ${c.dim} (each head gets dim / heads features)`,
-      });
+    const entry = BACKBONES[c.model] as unknown as BackboneEntry;
+    const problem = entry.check?.(c[c.model], c.dim) ?? null;
+    if (problem !== null)
+      ctx.addIssue({ code: "custom", path: [c.model, problem.key], message: problem.message });
   });
 
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;

@@ -1,8 +1,9 @@
 import type { Dataset } from "../data/dataset.js";
 import { modalityCodes } from "../data/modality-codes.js";
 import { DemureRecommender } from "../demure/recommender.js";
-import { type BaselineSpec, buildBackbone, buildBaseline } from "../models/factory.js";
+import { type BaselineSpec, backboneOf, buildBaseline } from "../models/factory.js";
 import { ItemEncoder } from "../models/item-encoder.js";
+import { FullSoftmax, type RecLoss } from "../models/rec-loss.js";
 import type { Recommender } from "../models/recommender.js";
 import { UserError } from "../util/errors.js";
 import type { Rng } from "../util/rng.js";
@@ -18,10 +19,10 @@ export function buildModel(ds: Dataset, cfg: TrainConfig, rng: Rng, dropoutRng: 
     modalities: cfg.modalities,
     useId: cfg.useId,
     fusion: cfg.fusion,
-    sasrec: cfg.sasrec,
-    gru4rec: cfg.gru4rec,
+    backbones: cfg,
   };
-  if (cfg.variant !== "demure") return buildBaseline(ds, spec, rng, dropoutRng);
+  const loss: RecLoss = new FullSoftmax();
+  if (cfg.variant !== "demure") return buildBaseline(ds, spec, loss, rng, dropoutRng);
   if (cfg.fusion !== "concat") {
     throw new UserError(
       "variant demure needs fusion: concat (its weights scale each modality's term)",
@@ -46,8 +47,9 @@ export function buildModel(ds: Dataset, cfg: TrainConfig, rng: Rng, dropoutRng: 
       : null;
   return new DemureRecommender(
     encoder,
-    buildBackbone(spec, rng, dropoutRng),
+    backboneOf(spec, rng, dropoutRng),
     ds.numItems,
+    loss,
     cfg.demure,
     rng,
     dropoutRng,

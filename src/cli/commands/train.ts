@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { engineInfo } from "../../engine/native.js";
+import { BACKBONE_NAMES } from "../../models/backbones/registry.js";
 import { readConfigFile, resolveConfig, type TrainConfigInput } from "../../train/config.js";
 import { readRunConfig, runPath } from "../../train/run-dir.js";
 import { type TrainResult, train } from "../../train/trainer.js";
@@ -33,6 +34,9 @@ interface TrainFlags {
   hardTopk?: number;
   surprise?: number;
   learnStrength?: boolean;
+  protocol?: string;
+  loss?: string;
+  negatives?: number;
 }
 
 /** Flags override the config file; the schema checks the result (unknown keys are errors). */
@@ -50,6 +54,9 @@ function configFrom(flags: TrainFlags): TrainConfigInput {
     ["lr", "lr"],
     ["maxLength", "maxLength"],
     ["patience", "patience"],
+    ["protocol", "protocol"],
+    ["loss", "loss"],
+    ["negatives", "negatives"],
   ];
   for (const [flag, key] of map) if (flags[flag] !== undefined) over[key] = flags[flag];
   // Demure's ablation switches: each one flag, so an ablation is a run, not a code edit.
@@ -73,8 +80,25 @@ export function registerTrain(program: Command): void {
       "Train a sequential recommender with early stopping on validation NDCG@10, then evaluate on test",
     )
     .option("--data <dir>", "dataset folder of RecBole atomic files (NAME.inter, NAME.item, ...)")
-    .option("--model <name>", "backbone: sasrec | gru4rec")
+    .option("--model <name>", `backbone: ${BACKBONE_NAMES.join(" | ")}`)
     .option("--variant <name>", "id | mm | demure")
+    .addOption(
+      new Option(
+        "--protocol <name>",
+        "evaluation: loo (leave-one-out) | user-split (ComiRec's 8:1:1 users, 20 % of each held-out history as targets)",
+      ).choices(["loo", "user-split"]),
+    )
+    .addOption(
+      new Option(
+        "--loss <name>",
+        "recommendation loss: ce (full softmax) | sampled (sampled softmax, logQ-corrected) | inbatch",
+      ).choices(["ce", "sampled", "inbatch"]),
+    )
+    .option(
+      "--negatives <n>",
+      "negatives per batch for --loss sampled (default 10 × batch size)",
+      positiveInt("--negatives"),
+    )
     .option("--epochs <n>", "most epochs", positiveInt("--epochs"))
     .option("--seed <n>", "random seed", nonNegativeInt("--seed"))
     .option("--out <dir>", "run directory (default: runs/DATASET-MODEL-VARIANT-sSEED)")

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
   constantInit,
   dropout,
@@ -17,7 +18,13 @@ export interface Gru4recConfig {
   dropout: number;
 }
 
-export const GRU4REC_DEFAULTS: Omit<Gru4recConfig, "dim"> = { hidden: 128, dropout: 0.3 };
+/** The `gru4rec` block of the train config (RecBole's defaults). */
+export const GRU4REC_OPTIONS = z
+  .object({
+    hidden: z.number().int().min(1).max(8192).default(128),
+    dropout: z.number().min(0).max(0.99).default(0.3),
+  })
+  .strict();
 
 /**
  * h_u = W·GRU(dropout(item vectors))_last: a GRU over the sequence, its state
@@ -25,6 +32,7 @@ export const GRU4REC_DEFAULTS: Omit<Gru4recConfig, "dim"> = { hidden: 128, dropo
  */
 export class Gru4rec implements Backbone {
   readonly name = "gru4rec";
+  readonly interests = 1;
   readonly wx: Tensor;
   readonly wh: Tensor;
   readonly bx: Tensor;

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
   add,
   attention,
@@ -26,14 +27,17 @@ export interface SasrecConfig {
   layerNormEps: number;
 }
 
-export const SASREC_DEFAULTS: Omit<SasrecConfig, "dim" | "maxLength"> = {
-  layers: 2,
-  heads: 2,
-  inner: 256,
-  hiddenDropout: 0.5,
-  attnDropout: 0.5,
-  layerNormEps: 1e-12,
-};
+/** The `sasrec` block of the train config: RecBole's defaults; `heads` must divide `dim`. */
+export const SASREC_OPTIONS = z
+  .object({
+    layers: z.number().int().min(1).max(64).default(2),
+    /** Must divide `dim`. */
+    heads: z.number().int().min(1).max(64).default(2),
+    inner: z.number().int().min(1).max(65536).default(256),
+    hiddenDropout: z.number().min(0).max(0.99).default(0.5),
+    attnDropout: z.number().min(0).max(0.99).default(0.5),
+  })
+  .strict();
 
 /** One post-LN Transformer layer: self-attention then a GELU feed-forward, each with a residual. */
 class TransformerLayer {
@@ -97,6 +101,7 @@ class TransformerLayer {
  */
 export class Sasrec implements Backbone {
   readonly name = "sasrec";
+  readonly interests = 1;
   readonly position: Tensor;
   readonly ln: LayerNorm;
   readonly layers: TransformerLayer[];

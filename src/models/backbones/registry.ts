@@ -1,0 +1,69 @@
+import type { z } from "zod";
+import type { Backbone, BackboneContext } from "./backbone.js";
+import { GRU4REC_OPTIONS, Gru4rec } from "./gru4rec.js";
+import { SASREC_OPTIONS, Sasrec } from "./sasrec.js";
+
+/**
+ * Everything the rest of demure knows about a backbone. The train config
+ * gets one block per entry (`sasrec: {...}`, `mind: {...}`), validated by
+ * `options`; the trainer, Demure, evaluation, `recommend` and `serve` only
+ * ever call `build`. Adding a backbone is one file beside this one and one
+ * entry below (README.md of this folder).
+ */
+export interface BackboneEntry<S extends z.ZodObject = z.ZodObject> {
+  /** One line for `--help` and the README: the model and where its defaults come from. */
+  summary: string;
+  /** The options block, every number ranged, defaults filled in. */
+  options: S;
+  /** A constraint between the options and the shared dims (a message, or null when fine). */
+  check?: (options: z.output<S>, dim: number) => { key: string; message: string } | null;
+  build(options: z.output<S>, ctx: BackboneContext): Backbone;
+}
+
+/** Keeps each entry's option type tied to its own schema. */
+function entry<S extends z.ZodObject>(e: BackboneEntry<S>): BackboneEntry<S> {
+  return e;
+}
+
+export const BACKBONES = {
+  sasrec: entry({
+    summary: "SASRec: causal self-attention (RecBole's defaults: 2 layers, 2 heads, inner 256)",
+    options: SASREC_OPTIONS,
+    check: (o, dim) =>
+      dim % o.heads === 0
+        ? null
+        : {
+            key: "heads",
+            message: `${o.heads} heads do not divide dim ${dim} (each head gets dim / heads features)`,
+          },
+    build: (o, c) =>
+      new Sasrec(
+        { ...o, layerNormEps: 1e-12, dim: c.dim, maxLength: c.maxLength },
+        c.rng,
+        c.dropoutRng,
+      ),
+  }),
+  gru4rec: entry({
+    summary: "GRU4Rec: a GRU over the history (RecBole's defaults: hidden 128, dropout 0.3)",
+    options: GRU4REC_OPTIONS,
+    build: (o, c) => new Gru4rec({ ...o, dim: c.dim }, c.rng, c.dropoutRng),
+  }),
+};
+
+export type BackboneName = keyof typeof BACKBONES;
+
+/** The registered backbones, in registry order (the first is the default). */
+export const BACKBONE_NAMES = Object.keys(BACKBONES) as [BackboneName, ...BackboneName[]];
+
+/** The resolved options block of every backbone, as the train config holds them. */
+export type BackboneOptions = { [K in BackboneName]: z.output<(typeof BACKBONES)[K]["options"]> };
+
+/** The named backbone, built from its options block. */
+export function buildBackbone<K extends BackboneName>(
+  name: K,
+  options: BackboneOptions[K],
+  ctx: BackboneContext,
+): Backbone {
+  const e = BACKBONES[name] as unknown as BackboneEntry<z.ZodObject>;
+  return e.build(options, ctx);
+}
