@@ -46,6 +46,7 @@ const planted = join(root, "runs/experiments/data/planted");
 const confounded = join(root, "runs/experiments/data/confounded");
 const outDir = join(root, "runs/experiments");
 const bin = join(root, "bin/demure.js");
+const comirec = join(root, "configs/comirec.yaml");
 
 const usage = `usage: node dist/bench/experiments.js [--only GROUP[,GROUP]] [--models M[,M]]
        [--variants V[,V]] [--seeds 1,2,3] [--jobs J] [--threads T] [--epochs N] [--dry-run] [--table-only]`;
@@ -208,7 +209,7 @@ async function ensureData(): Promise<void> {
 async function runMissing(rows: Row[]): Promise<void> {
   const todo: Array<{ row: Row; seed: number }> = [];
   for (const row of rows)
-    for (const seed of seeds)
+    for (const seed of seedsOf(row))
       if (readResult(runDir(row, seed), row, seed) === null) todo.push({ row, seed });
   let next = 0;
   const worker = async () => {
@@ -298,9 +299,16 @@ function published(group: string, model: string): Record<string, number> | null 
   return forData?.[name] ?? null;
 }
 
+/** The seeds a row runs with: the grid's, or the row's own fewer ones. */
+function seedsOf(row: Row): number[] {
+  return row.seeds === undefined ? seeds : seeds.filter((s) => row.seeds!.includes(s));
+}
+
 /** The finished runs of a row, one result per seed that has one. */
 function resultsOf(row: Row): Result[] {
-  return seeds.map((s) => finishedRun(row, s)).filter((r): r is Result => r !== null);
+  return seedsOf(row)
+    .map((s) => finishedRun(row, s))
+    .filter((r): r is Result => r !== null);
 }
 
 /** A (row, seed)'s result, read once per run directory. */
@@ -312,7 +320,7 @@ function finishedRun(row: Row, seed: number): Result | null {
 /** Results read once per run directory for the tables (the grid and the README share them). */
 const finished = new Map<string, Result | null>();
 
-const grid = gridRows({ shared, planted, confounded });
+const grid = gridRows({ shared, planted, confounded, comirec });
 const rows = selectRows(grid, [
   { flag: "only", names: names(flags.only), field: (r) => r.group, prefix: false },
   { flag: "models", names: names(flags.models), field: (r) => r.model, prefix: false },

@@ -10,6 +10,10 @@ export interface Row {
   model: string;
   variant: string;
   args: string[];
+  /** The evaluation protocol of the row's runs (its table's columns follow it). */
+  protocol: "loo" | "user-split";
+  /** The seeds this row runs with when fewer than the grid's (e.g. beauty's backbone family: 1). */
+  seeds?: number[];
 }
 
 /** Where the datasets live: the shared real data and the two generated planted sets. */
@@ -17,7 +21,12 @@ export interface GridData {
   shared: string;
   planted: string;
   confounded: string;
+  /** configs/comirec.yaml: ComiRec's setting (user split, sampled softmax, 10 × batch negatives). */
+  comirec: string;
 }
+
+/** The backbones of the paper's family beside GRU4Rec and SASRec (issue 17). */
+export const FAMILY = ["youtube", "mind", "comirec-dr", "comirec-sa", "bert4rec"];
 
 /** Every run stops after 5 epochs without a better validation NDCG@10. */
 const REAL = ["--patience", "5"];
@@ -46,7 +55,7 @@ const DEMURE_OPTIONS: Array<{ variant: string; flags: string[]; groups: (g: stri
     },
   ];
 
-export function gridRows({ shared, planted, confounded }: GridData): Row[] {
+export function gridRows({ shared, planted, confounded, comirec }: GridData): Row[] {
   const rows: Row[] = [];
   const data: Array<[string, string, string[]]> = [
     ["planted", planted, REAL],
@@ -66,11 +75,17 @@ export function gridRows({ shared, planted, confounded }: GridData): Row[] {
       for (const variant of ["id", "mm", "demure"]) {
         if (extra.includes("--noise-modalities") && variant === "id") continue;
         const args = ["--data", dir, "--model", model, "--variant", variant, ...extra];
-        rows.push({ group, model, variant, args });
+        rows.push({ group, model, variant, args, protocol: "loo" });
         if (variant !== "demure") continue;
         for (const option of DEMURE_OPTIONS) {
           if (option.groups(group)) {
-            rows.push({ group, model, variant: option.variant, args: [...args, ...option.flags] });
+            rows.push({
+              group,
+              model,
+              variant: option.variant,
+              args: [...args, ...option.flags],
+              protocol: "loo",
+            });
           }
         }
       }
@@ -93,6 +108,36 @@ export function gridRows({ shared, planted, confounded }: GridData): Row[] {
         model: "sasrec",
         variant: `demure, ${name}`,
         args: ["--data", dir, "--model", "sasrec", "--variant", "demure", ...extra, ...flag],
+        protocol: "loo",
+      });
+    }
+  }
+  // The paper's backbone family: ComiRec's setting on ml-100k and scientific
+  // (user split, sampled softmax), and leave-one-out with full softmax on beauty, one seed.
+  for (const data of ["ml-100k", "scientific"]) {
+    for (const model of FAMILY) {
+      for (const variant of ["id", "mm", "demure"]) {
+        const args = ["--config", comirec, "--data", join(shared, data), "--model", model];
+        rows.push({
+          group: `${data} user-split`,
+          model,
+          variant,
+          args: [...args, "--variant", variant, ...REAL],
+          protocol: "user-split",
+        });
+      }
+    }
+  }
+  for (const model of FAMILY) {
+    for (const variant of ["id", "mm", "demure"]) {
+      const args = ["--data", join(shared, "beauty"), "--model", model, "--variant", variant];
+      rows.push({
+        group: "beauty backbone family",
+        model,
+        variant,
+        args: [...args, ...REAL],
+        protocol: "loo",
+        seeds: [1],
       });
     }
   }
