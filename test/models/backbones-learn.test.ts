@@ -47,27 +47,31 @@ for (const model of ["comirec-sa", "bert4rec"] as const) {
     const ndcg = r.test["ndcg@10"]!;
     const s = ((performance.now() - t0) / 1000).toFixed(1);
     process.stderr.write(`${model} planted test NDCG@10 ${ndcg.toFixed(4)} (${s} s)\n`);
-    assert.ok(ndcg > 0.12, `${model} test NDCG@10 ${ndcg.toFixed(4)} should be far above ~0.04`);
+    // Observed 0.43-0.49 over seeds 1-3 for both; a random ranker gets ~0.04.
+    assert.ok(ndcg > 0.25, `${model} test NDCG@10 ${ndcg.toFixed(4)} should be far above ~0.04`);
   });
 }
 
 for (const model of ["bert4rec", "comirec-sa"] as const) {
-  test(`variant demure trains over ${model} (finite metrics)`, async () => {
+  test(`variant demure trains over ${model} (finite metrics, above random in 2 epochs)`, async () => {
     const { dir, root } = plantedDir();
     const cfg = resolveConfig({
       data: dir,
       model,
       variant: "demure",
-      epochs: 1,
+      epochs: 2,
       dim: 16,
       batchSize: 128,
+      // BERT4Rec learns slowly at the default 1e-3 (NDCG@10 0.08 after 5 epochs here).
+      lr: 0.005,
       seed: 1,
       ...SMALL,
     });
     const r = await train(cfg, join(root, "run"));
     const ndcg = r.test["ndcg@10"]!;
-    process.stderr.write(`demure over ${model}: 1 epoch, test NDCG@10 ${ndcg.toFixed(4)}\n`);
+    process.stderr.write(`demure over ${model}: 2 epochs, test NDCG@10 ${ndcg.toFixed(4)}\n`);
     for (const [k, v] of Object.entries(r.test)) assert.ok(Number.isFinite(v), `${k} is ${v}`);
-    assert.ok(ndcg > 0, "a trained model ranks some target in the top 10");
+    // Observed 0.25 (bert4rec) and 0.5 (comirec-sa); random ~0.04.
+    assert.ok(ndcg > 0.08, `demure over ${model}: test NDCG@10 ${ndcg.toFixed(4)}`);
   });
 }
