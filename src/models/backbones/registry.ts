@@ -1,5 +1,7 @@
 import type { z } from "zod";
 import type { Backbone, BackboneContext } from "./backbone.js";
+import { BERT4REC_OPTIONS, Bert4rec } from "./bert4rec.js";
+import { COMIREC_SA_OPTIONS, ComirecSa } from "./comirec-sa.js";
 import { GRU4REC_OPTIONS, Gru4rec } from "./gru4rec.js";
 import { SASREC_OPTIONS, Sasrec } from "./sasrec.js";
 
@@ -20,6 +22,19 @@ export interface BackboneEntry<S extends z.ZodObject = z.ZodObject> {
   build(options: z.output<S>, ctx: BackboneContext): Backbone;
 }
 
+/** The constraint of attention backbones: the heads split dim evenly. */
+function headsDivideDim(
+  o: { heads: number },
+  dim: number,
+): { key: string; message: string } | null {
+  return dim % o.heads === 0
+    ? null
+    : {
+        key: "heads",
+        message: `${o.heads} heads do not divide dim ${dim} (each head gets dim / heads features)`,
+      };
+}
+
 /** Keeps each entry's option type tied to its own schema. */
 function entry<S extends z.ZodObject>(e: BackboneEntry<S>): BackboneEntry<S> {
   return e;
@@ -29,13 +44,7 @@ export const BACKBONES = {
   sasrec: entry({
     summary: "SASRec: causal self-attention (RecBole's defaults: 2 layers, 2 heads, inner 256)",
     options: SASREC_OPTIONS,
-    check: (o, dim) =>
-      dim % o.heads === 0
-        ? null
-        : {
-            key: "heads",
-            message: `${o.heads} heads do not divide dim ${dim} (each head gets dim / heads features)`,
-          },
+    check: headsDivideDim,
     build: (o, c) =>
       new Sasrec(
         { ...o, layerNormEps: 1e-12, dim: c.dim, maxLength: c.maxLength },
@@ -47,6 +56,24 @@ export const BACKBONES = {
     summary: "GRU4Rec: a GRU over the history (RecBole's defaults: hidden 128, dropout 0.3)",
     options: GRU4REC_OPTIONS,
     build: (o, c) => new Gru4rec({ ...o, dim: c.dim }, c.rng, c.dropoutRng),
+  }),
+  "comirec-sa": entry({
+    summary:
+      "ComiRec-SA: K self-attentive interests, ranked by the best (reference code: K 4, hidden 4·d)",
+    options: COMIREC_SA_OPTIONS,
+    build: (o, c) => new ComirecSa({ ...o, dim: c.dim, maxLength: c.maxLength }, c.rng),
+  }),
+  bert4rec: entry({
+    summary:
+      "BERT4Rec: bidirectional self-attention, cloze training (RecBole's defaults: 2 layers, 2 heads, inner 256, dropout 0.2, mask ratio 0.2)",
+    options: BERT4REC_OPTIONS,
+    check: headsDivideDim,
+    build: (o, c) =>
+      new Bert4rec(
+        { ...o, layerNormEps: 1e-12, dim: c.dim, maxLength: c.maxLength },
+        c.rng,
+        c.dropoutRng,
+      ),
   }),
 };
 

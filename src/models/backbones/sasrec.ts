@@ -39,8 +39,22 @@ export const SASREC_OPTIONS = z
   })
   .strict();
 
-/** One post-LN Transformer layer: self-attention then a GELU feed-forward, each with a residual. */
-class TransformerLayer {
+/** What one Transformer layer needs (SASRec's and BERT4Rec's configs both fit). */
+export interface TransformerConfig {
+  dim: number;
+  heads: number;
+  inner: number;
+  hiddenDropout: number;
+  attnDropout: number;
+  layerNormEps: number;
+}
+
+/**
+ * One post-LN Transformer layer: self-attention then a GELU feed-forward, each
+ * with a residual. `causal`: query i sees keys j <= i only (SASRec); false is
+ * bidirectional, padding still masked (BERT4Rec).
+ */
+export class TransformerLayer {
   readonly q: Linear;
   readonly k: Linear;
   readonly v: Linear;
@@ -51,9 +65,10 @@ class TransformerLayer {
   readonly ln2: LayerNorm;
 
   constructor(
-    readonly cfg: SasrecConfig,
+    readonly cfg: TransformerConfig,
     rng: Rng,
     name: string,
+    readonly causal: boolean,
   ) {
     const d = cfg.dim;
     this.q = new Linear(d, d, rng, `${name}.q`);
@@ -72,7 +87,7 @@ class TransformerLayer {
     // attention probabilities; dropping the context is the same regulariser in expectation).
     const ctx = attention(this.q.forward(x), this.k.forward(x), this.v.forward(x), {
       heads,
-      causal: true,
+      causal: this.causal,
       keyMask: mask,
     });
     const a = this.ln1.forward(
@@ -116,7 +131,7 @@ export class Sasrec implements Backbone {
     this.ln = new LayerNorm(cfg.dim, "sasrec.ln", cfg.layerNormEps);
     this.layers = Array.from(
       { length: cfg.layers },
-      (_, i) => new TransformerLayer(cfg, rng, `sasrec.layer${i}`),
+      (_, i) => new TransformerLayer(cfg, rng, `sasrec.layer${i}`, true),
     );
   }
 
