@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { matmul, normalInit, reshape, type Tensor, transpose } from "../../engine/index.js";
+import { concat, matmul, normalInit, reshape, slice, type Tensor } from "../../engine/index.js";
 import type { Rng } from "../../util/rng.js";
 import type { Backbone, SeqBatchShape } from "./backbone.js";
 import { asUserState, dynamicRouting, routingShape } from "./routing.js";
@@ -64,8 +64,12 @@ export class ComirecDr implements Backbone {
   /** The prediction vectors û [B, K, L, d], one per interest and position. */
   predictions(items: Tensor): Tensor {
     const [b, l, d] = items.shape as [number, number, number];
-    const u = reshape(matmul(items, this.w), [b, l, this.interests, d]);
-    return transpose(u, [0, 2, 1, 3]);
+    // One product per interest, stacked: the same as items·W reshaped to
+    // [B, L, K, d] and transposed, without the (slow) transpose.
+    const perInterest = Array.from({ length: this.interests }, (_, k) =>
+      reshape(matmul(items, slice(this.w, 1, k * d, (k + 1) * d)), [b, 1, l, d]),
+    );
+    return concat(perInterest, 1);
   }
 
   /** The initial routing logits [B, K, L]: all 0. */
