@@ -41,7 +41,8 @@ for (const model of ["youtube", "mind", "comirec-dr"] as const) {
     const r = await train(cfg, join(root, `run-${model}`));
     const ndcg = r.test["ndcg@10"]!;
     process.stderr.write(`${model} planted test NDCG@10 ${ndcg.toFixed(4)}\n`);
-    assert.ok(ndcg > 0.12, `${model} test NDCG@10 ${ndcg.toFixed(4)} should be far above ~0.04`);
+    // Seen with seed 1: youtube 0.506, mind 0.465, comirec-dr 0.446 (SASRec 1 layer: test/train).
+    assert.ok(ndcg > 0.25, `${model} test NDCG@10 ${ndcg.toFixed(4)} should be far above ~0.04`);
   });
 }
 
@@ -57,6 +58,9 @@ test("variant demure trains over mind on planted data, with finite metrics", asy
     seed: 1,
   });
   const r = await train(cfg, join(root, "run-demure-mind"));
+  process.stderr.write(
+    `demure over mind, 1 epoch: test NDCG@10 ${r.test["ndcg@10"]!.toFixed(4)}\n`,
+  );
   for (const [name, value] of Object.entries(r.test)) {
     assert.ok(Number.isFinite(value), `test ${name} is ${value}`);
   }
