@@ -1,9 +1,12 @@
 import type { z } from "zod";
 import type { Backbone, BackboneContext } from "./backbone.js";
 import { BERT4REC_OPTIONS, Bert4rec } from "./bert4rec.js";
+import { COMIREC_DR_OPTIONS, ComirecDr } from "./comirec-dr.js";
 import { COMIREC_SA_OPTIONS, ComirecSa } from "./comirec-sa.js";
 import { GRU4REC_OPTIONS, Gru4rec } from "./gru4rec.js";
+import { MIND_OPTIONS, Mind } from "./mind.js";
 import { SASREC_OPTIONS, Sasrec } from "./sasrec.js";
+import { YOUTUBE_OPTIONS, Youtube } from "./youtube.js";
 
 /**
  * Everything the rest of demure knows about a backbone. The train config
@@ -56,6 +59,23 @@ export const BACKBONES = {
     summary: "GRU4Rec: a GRU over the history (RecBole's defaults: hidden 128, dropout 0.3)",
     options: GRU4REC_OPTIONS,
     build: (o, c) => new Gru4rec({ ...o, dim: c.dim }, c.rng, c.dropoutRng),
+  }),
+  youtube: entry({
+    summary: "YouTube DNN: mean of the history, one linear layer (ComiRec's baseline)",
+    options: YOUTUBE_OPTIONS,
+    build: (_o, c) => new Youtube({ dim: c.dim }, c.rng),
+  }),
+  mind: entry({
+    summary:
+      "MIND: dynamic routing, one shared map, ReLU layer (ComiRec's defaults: 4 interests, 3 iterations)",
+    options: MIND_OPTIONS,
+    build: (o, c) => new Mind({ ...o, dim: c.dim }, c.rng, c.dropoutRng),
+  }),
+  "comirec-dr": entry({
+    summary:
+      "ComiRec-DR: dynamic routing, one map per interest (ComiRec's defaults: 4 interests, 3 iterations)",
+    options: COMIREC_DR_OPTIONS,
+    build: (o, c) => new ComirecDr({ ...o, dim: c.dim }, c.rng),
   }),
   "comirec-sa": entry({
     summary:
