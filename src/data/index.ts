@@ -62,3 +62,12 @@ export type {
   TokenSeqModality,
 } from "./modality-types.js";
 export { type EvalSet, type LeaveOneOutSplit, leaveOneOut, uniqueSorted } from "./split.js";
+export {
+  assignGroups,
+  groupSizes,
+  inputLength,
+  type MultiTargetSet,
+  USER_GROUP,
+  type UserSplit,
+  userSplit,
+} from "./user-split.js";

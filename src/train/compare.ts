@@ -1,13 +1,14 @@
-import type { MetricAt } from "../eval/metrics.js";
-import { comparePaired, meanOverRuns, type PairedComparison, userMetric } from "../eval/paired.js";
+import { comparePaired, meanOverRuns, type PairedComparison } from "../eval/paired.js";
 import { UserError } from "../util/errors.js";
-import { evaluateModel } from "./evaluate.js";
+import { evalOptions, type ProtocolName, type SplitName } from "./protocol.js";
 import type { LoadedRun } from "./run.js";
 
 /** What `demure compare` reports: the two sides' runs, the split, and the paired statistics. */
 export interface RunComparison extends PairedComparison {
   metric: string;
-  split: "valid" | "test";
+  split: SplitName;
+  /** The evaluation protocol every run shares. */
+  protocol: ProtocolName;
   runs: { a: RunLabel[]; b: RunLabel[] };
 }
 
@@ -21,47 +22,47 @@ export interface RunLabel {
 /**
  * Rank the same split with every run and compare side A with side B user by
  * user; a side of several runs (its seeds) counts each user's mean over them.
- * All runs must share the split: same users and targets (noise modalities
- * and model settings may differ).
+ * All runs must share the protocol and the split: same users and targets
+ * (noise modalities and model settings may differ). `metric` is one of the
+ * protocol's ("ndcg@10" under loo, "recall@50" under the user split); null
+ * means the protocol's selection metric.
  */
 export function compareRuns(
   a: readonly LoadedRun[],
   b: readonly LoadedRun[],
-  metric: MetricAt,
-  split: "valid" | "test",
+  metric: string | null,
+  split: SplitName,
   opts: { resamples?: number; seed?: number } = {},
 ): RunComparison {
   const all = [...a, ...b];
   const first = all[0];
   if (a.length === 0 || b.length === 0 || first === undefined)
     throw new UserError("compare needs at least one run on each side");
-  const ref = first.split[split];
+  const protocol = first.split.protocol;
+  const ref = first.split.key(split);
   for (const run of all.slice(1)) {
-    const set = run.split[split];
-    if (!sameInts(set.users, ref.users) || !sameInts(set.targets, ref.targets)) {
+    if (run.split.protocol !== protocol)
+      throw new UserError(
+        `the runs were evaluated under different protocols: ${protocol} in ${first.dir}, ${run.split.protocol} in ${run.dir}; a paired comparison needs one`,
+      );
+    if (!sameInts(run.split.key(split), ref)) {
       throw new UserError(
         `the runs were not trained on the same data: ${describe(first)}, ${describe(run)}; a paired comparison needs the same users and targets`,
       );
     }
   }
-  const side = (runs: readonly LoadedRun[]) =>
-    meanOverRuns(runs.map((run) => userMetric(ranksOf(run, split, metric.cutoff), metric)));
+  const key = first.split.checkMetric(metric ?? first.split.selection);
+  const perRow = (run: LoadedRun) =>
+    run.split.evaluate(run.model, split, evalOptions(run.config)).perRow(key);
+  const side = (runs: readonly LoadedRun[]) => meanOverRuns(runs.map(perRow));
   const stats = comparePaired(side(a), side(b), opts);
   return {
-    metric: `${metric.name}@${metric.cutoff}`,
+    metric: key,
     split,
+    protocol,
     runs: { a: a.map(label), b: b.map(label) },
     ...stats,
   };
-}
-
-function ranksOf(run: LoadedRun, split: "valid" | "test", cutoff: number): Int32Array {
-  return evaluateModel(run.model, run.split[split], {
-    batchSize: run.config.evalBatchSize,
-    maxLength: run.config.maxLength,
-    excludeHistory: run.config.excludeHistory,
-    cutoffs: [cutoff],
-  }).ranks;
 }
 
 function describe(run: LoadedRun): string {
@@ -99,7 +100,7 @@ export function comparisonText(c: RunComparison): string {
       : `, ${c.relative >= 0 ? "+" : "−"}${Math.abs(100 * c.relative).toFixed(1)} %`;
   const pct = (k: number) => `${((100 * k) / c.users).toFixed(1)} %`;
   return [
-    `${c.metric} on ${c.split}, ${c.users} users ranked by both:`,
+    `${c.metric} on ${c.split}, ${c.users} users ranked by both (protocol ${c.protocol}):`,
     `  A  ${f(c.a)}  ${name(c.runs.a)}`,
     `  B  ${f(c.b)}  ${name(c.runs.b)}`,
     `  B − A  ${signed(c.difference)}${rel}; 95 % bootstrap interval ${signed(c.ci95[0])} … ${signed(c.ci95[1])}`,

@@ -82,10 +82,14 @@ export const TrainConfigSchema = z
     model: z.enum(BACKBONE_NAMES).default("sasrec"),
     variant: z.enum(["id", "mm", "demure"]).default("id"),
     /**
-     * Evaluation protocol: "loo" (leave-one-out: each user's last item is the
-     * test target, the one before it validation) or "user-split" (ComiRec's:
-     * users split 8:1:1; a held-out user's first 80 % is the input, the rest
-     * are all targets).
+     * Evaluation protocol (src/train/protocol.ts): "loo" (leave-one-out: each
+     * user's last item is the test target, the one before it validation;
+     * HR/NDCG/MRR; early stopping on valid ndcg@10) or "user-split"
+     * (ComiRec's: users split 8:1:1; a held-out user's first ⌊0.8 n⌋ items
+     * are the input, the rest are all targets; recall/NDCG/NDCG_ComiRec/hit
+     * at 20 and 50; early stopping on valid recall@50, the metric ComiRec
+     * selects on; held-out users with fewer than 2 interactions are skipped,
+     * with a note).
      */
     protocol: z.enum(["loo", "user-split"]).default("loo"),
     /** Seed of the user-split protocol's 8:1:1 draw (kept apart from `seed`, so seeds share one split). */

@@ -1,5 +1,7 @@
 import { batchOfHistories, type SeqBatch } from "../data/batches.js";
 import type { EvalSet } from "../data/split.js";
+import type { MultiTargetSet } from "../data/user-split.js";
+import { evaluateMultiTarget, type MultiTargetResult } from "../eval/multi-target.js";
 import { evaluateFullRanking, type FullRankingResult } from "../eval/ranking.js";
 import type { Recommender } from "../models/recommender.js";
 
@@ -13,21 +15,50 @@ export interface EvalOptions {
 
 /** The rows of an evaluation set as one model batch (history = last maxLength items). */
 export function batchOfRows(set: EvalSet, rows: readonly number[], maxLength: number): SeqBatch {
+  const batch = inputBatch(set, rows, maxLength);
+  rows.forEach((e, b) => {
+    batch.targets[b] = set.targets[e]!;
+  });
+  return batch;
+}
+
+/** The inputs of some rows as a batch: histories and users (targets left 0: scoring needs none). */
+function inputBatch(
+  set: Pick<EvalSet, "histories" | "users">,
+  rows: readonly number[],
+  maxLength: number,
+): SeqBatch {
   const batch = batchOfHistories(
     rows.map((e) => set.histories[e]!),
     maxLength,
   );
   rows.forEach((e, b) => {
-    batch.targets[b] = set.targets[e]!;
     batch.users[b] = set.users[e]!;
   });
   return batch;
 }
 
+/** Rows sorted by history length: each batch is trimmed to its longest row. */
+function byLength(histories: readonly Int32Array[], maxLength: number): number[] {
+  const length = (e: number) => Math.min(histories[e]!.length, maxLength);
+  return Array.from(histories, (_, e) => e).sort((a, b) => length(a) - length(b));
+}
+
+/** Runs `body` between the model's beginEval and endEval. */
+function inEval<T>(model: Recommender, body: () => T): T {
+  model.beginEval?.();
+  try {
+    return body();
+  } finally {
+    model.endEval?.();
+  }
+}
+
 /**
- * Full-ranking HR/NDCG/MRR of a model on a valid or test set: every item is
- * a candidate, seen items excluded when the protocol says so, ties pessimistic.
- * Users with an empty history cannot be scored by a sequential model and are skipped.
+ * Full-ranking HR/NDCG/MRR of a model on a leave-one-out valid or test set:
+ * every item is a candidate, seen items excluded when the protocol says so,
+ * ties pessimistic. Users with an empty history cannot be scored by a
+ * sequential model and are skipped.
  */
 export function evaluateModel(
   model: Recommender,
@@ -35,33 +66,47 @@ export function evaluateModel(
   opts: EvalOptions,
 ): FullRankingResult {
   const targets = Int32Array.from(set.targets, (t, e) => (set.histories[e]!.length > 0 ? t : 0));
-  model.beginEval?.();
-  try {
-    return rank(model, set, targets, opts);
-  } finally {
-    model.endEval?.();
-  }
+  return inEval(model, () =>
+    evaluateFullRanking({
+      numItems: model.numItems,
+      order: byLength(set.histories, opts.maxLength),
+      users: set.users,
+      targets,
+      history: (row) => set.seen[row],
+      scoreBatch: (rows) => model.scoreAll(batchOfRows(set, rows, opts.maxLength)),
+      batchSize: opts.batchSize,
+      excludeHistory: opts.excludeHistory,
+      ...(opts.cutoffs ? { cutoffs: opts.cutoffs } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    }),
+  );
 }
 
-function rank(
+/**
+ * Multi-target recall/NDCG/hit of a model on a user-split valid or test set
+ * (`eval/multi-target.ts`): every target of a row is ranked against the full
+ * catalogue, the row's input items excluded unless they are targets.
+ * Rows with an empty input are skipped (the split never makes one).
+ */
+export function evaluateModelMultiTarget(
   model: Recommender,
-  set: EvalSet,
-  targets: Int32Array,
+  set: MultiTargetSet,
   opts: EvalOptions,
-): FullRankingResult {
-  // Rows sorted by history length: each batch is trimmed to its longest row.
-  const length = (e: number) => Math.min(set.histories[e]!.length, opts.maxLength);
-  const order = Array.from(targets, (_, e) => e).sort((a, b) => length(a) - length(b));
-  return evaluateFullRanking({
-    numItems: model.numItems,
-    order,
-    users: set.users,
-    targets,
-    history: (row) => set.seen[row],
-    scoreBatch: (rows) => model.scoreAll(batchOfRows(set, rows, opts.maxLength)),
-    batchSize: opts.batchSize,
-    excludeHistory: opts.excludeHistory,
-    ...(opts.cutoffs ? { cutoffs: opts.cutoffs } : {}),
-    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-  });
+): MultiTargetResult {
+  const none = new Int32Array(0);
+  const targets = set.targets.map((t, e) => (set.histories[e]!.length > 0 ? t : none));
+  return inEval(model, () =>
+    evaluateMultiTarget({
+      numItems: model.numItems,
+      order: byLength(set.histories, opts.maxLength),
+      users: set.users,
+      targets,
+      history: (row) => set.seen[row],
+      scoreBatch: (rows) => model.scoreAll(inputBatch(set, rows, opts.maxLength)),
+      batchSize: opts.batchSize,
+      excludeHistory: opts.excludeHistory,
+      ...(opts.cutoffs ? { cutoffs: opts.cutoffs } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    }),
+  );
 }

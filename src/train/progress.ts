@@ -4,7 +4,8 @@ import type { EpochRecord } from "./run-dir.js";
 
 /**
  * Where a training stands between epochs: its history, the best validation
- * NDCG@10 and its epoch, the epochs since it last improved (early stopping),
+ * score (the protocol's selection metric: NDCG@10 under loo, recall@50 under
+ * the user split) and its epoch, the epochs since it last improved (early stopping),
  * the seconds spent. Saved with the parameters after every epoch, so a run
  * resumes exactly where it stopped.
  */

@@ -2,24 +2,24 @@ import { existsSync } from "node:fs";
 import { batchOfHistories } from "../data/batches.js";
 import { type Dataset, loadDataset, unknownUser } from "../data/dataset.js";
 import { describeRemap, type RemapReport, remapOnto } from "../data/remap.js";
-import { type LeaveOneOutSplit, leaveOneOut } from "../data/split.js";
 import { noGrad } from "../engine/index.js";
 import type { Recommender } from "../models/recommender.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { loadParams } from "./checkpoint.js";
 import { resolveConfig, type TrainConfig } from "./config.js";
-import { evaluateModel } from "./evaluate.js";
 import { loadForConfig } from "./load-data.js";
 import { buildModel } from "./model.js";
+import { evalOptions, type ProtocolSplit, protocolSplit } from "./protocol.js";
 import { RUN_FILES, readJson, readRunSnapshot, runPath } from "./run-dir.js";
 
-/** A trained run, loaded read-only: its config, data, split and best parameters. */
+/** A trained run, loaded read-only: its config, data, split (under its protocol) and best parameters. */
 export interface LoadedRun {
   dir: string;
   config: TrainConfig;
   dataset: Dataset;
-  split: LeaveOneOutSplit;
+  /** The split of `dataset` under the run's `protocol` (and `splitSeed`). */
+  split: ProtocolSplit;
   model: Recommender;
   /** How `dataDir`'s interactions were mapped onto the run's items (only with `dataDir`). */
   remap?: RemapReport;
@@ -64,14 +64,9 @@ export async function loadRun(dir: string, opts: { dataDir?: string } = {}): Pro
     ({ dataset, report: remap } = remapOnto(trained, other));
     notes.push(describeRemap(remap));
   }
-  const run: LoadedRun = {
-    dir,
-    config,
-    dataset,
-    split: leaveOneOut(dataset.sequences),
-    model,
-    notes,
-  };
+  const split = protocolSplit(config, dataset);
+  notes.push(...split.notes);
+  const run: LoadedRun = { dir, config, dataset, split, model, notes };
   return remap === undefined ? run : { ...run, remap };
 }
 
@@ -89,14 +84,9 @@ async function reread(dir: string, config: TrainConfig, notes: string[]): Promis
   return loadForConfig(config);
 }
 
-/** Test metrics of a loaded run (the same protocol as training's final evaluation). */
+/** Test metrics of a loaded run (its config's protocol, as training's final evaluation). */
 export function evaluateRun(run: LoadedRun): Record<string, number> {
-  const c = run.config;
-  return evaluateModel(run.model, run.split.test, {
-    batchSize: c.evalBatchSize,
-    maxLength: c.maxLength,
-    excludeHistory: c.excludeHistory,
-  }).metrics;
+  return run.split.evaluate(run.model, "test", evalOptions(run.config)).metrics;
 }
 
 export interface Recommendation {

@@ -2,7 +2,6 @@ import { resolve } from "node:path";
 import { countTrainBatches, trainBatches, trainingExamples } from "../data/batches.js";
 import { fingerprintFiles } from "../data/fingerprint.js";
 import { type Snapshot, saveSnapshot } from "../data/snapshot.js";
-import { leaveOneOut } from "../data/split.js";
 import { poiAucReport, readPoiLabels } from "../demure/poi-report.js";
 import { DemureRecommender } from "../demure/recommender.js";
 import { Adam, type Tensor } from "../engine/index.js";
@@ -12,10 +11,10 @@ import { Rng } from "../util/rng.js";
 import { loadParams, saveParams } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { NonFiniteStep, trainEpoch } from "./epoch.js";
-import { evaluateModel } from "./evaluate.js";
 import { loadForConfig } from "./load-data.js";
 import { buildModel } from "./model.js";
 import { TrainProgress } from "./progress.js";
+import { evalOptions, type ProtocolName, type ProtocolSplit, protocolSplit } from "./protocol.js";
 import { type EpochRecord, RUN_FILES, readRunSnapshot, runPath, writeJson } from "./run-dir.js";
 import { openRunTarget, type TargetOptions } from "./run-target.js";
 
@@ -24,6 +23,8 @@ export interface TrainResult {
   model: string;
   variant: string;
   dataset: string;
+  /** The evaluation protocol of "valid" and "test" (config `protocol`). */
+  protocol: ProtocolName;
   epochs_run: number;
   best_epoch: number;
   train_seconds: number;
@@ -55,9 +56,10 @@ function epochSeed(seed: number, epoch: number): number {
 }
 
 /**
- * Train with early stopping on validation NDCG@10, keep the best epoch's
- * parameters, evaluate them on test. The run directory receives its files
- * only after the data loaded cleanly.
+ * Train with early stopping on the protocol's validation metric (NDCG@10
+ * under leave-one-out, recall@50 under the user split), keep the best
+ * epoch's parameters, evaluate them on test. The run directory receives its
+ * files only after the data loaded cleanly.
  */
 export async function train(
   cfg: TrainConfig,
@@ -68,21 +70,15 @@ export async function train(
   const snapshot = opts.resume === true ? readSnapshot(outDir, opts) : null;
   const ds = snapshot?.dataset ?? (await loadForConfig(cfg));
   const fingerprint = snapshot?.fingerprint ?? (await fingerprintFiles(ds.files));
-  const split = leaveOneOut(ds.sequences);
+  const split = protocolSplit(cfg, ds);
+  for (const note of split.notes) opts.onNote?.(note);
   const examples = trainingExamples(split);
-  if (examples.count === 0)
-    throw new UserError(
-      `${ds.name} has no training example: every user has fewer than 4 interactions (leave-one-out keeps the last two for validation and test, and a training example needs two more)`,
-    );
+  if (examples.count === 0) throw new UserError(noTrainingExample(ds.name, split));
   const dropoutRng = new Rng(0);
   const model = buildModel(ds, cfg, new Rng(cfg.seed), dropoutRng);
   const params = model.params();
   const opt = new Adam(params, { lr: cfg.lr, weightDecay: cfg.weightDecay });
-  const evalOpts = {
-    batchSize: cfg.evalBatchSize,
-    maxLength: cfg.maxLength,
-    excludeHistory: cfg.excludeHistory,
-  };
+  const evalOpts = evalOptions(cfg);
   const batchOpts = {
     batchSize: cfg.batchSize,
     maxLength: cfg.maxLength,
@@ -95,7 +91,7 @@ export async function train(
   const target = openRunTarget(outDir, opts);
   try {
     if (opts.resume !== true) saveSnapshot(runPath(target.dir, "data"), ds, fingerprint);
-    const progress = startProgress(cfg, target.dir, params, opt, opts);
+    const progress = startProgress(cfg, target.dir, params, opt, split.selection, opts);
 
     let interrupted = false;
     while (progress.goOn(cfg.epochs, cfg.patience)) {
@@ -120,8 +116,8 @@ export async function train(
       const rec: EpochRecord = { epoch, loss: pass.loss, seconds: 0 };
       if (pass.parts.size > 0) rec.parts = Object.fromEntries(pass.parts);
       if (epoch % cfg.evalEvery === 0 || epoch === cfg.epochs) {
-        rec.valid = evaluateModel(model, split.valid, evalOpts).metrics;
-        if (progress.observe(epoch, rec.valid["ndcg@10"] ?? 0))
+        rec.valid = split.evaluate(model, "valid", evalOpts).metrics;
+        if (progress.observe(epoch, rec.valid[split.selection] ?? 0))
           saveParams(runPath(target.dir, "best"), params, { epoch, valid: rec.valid });
       }
       rec.seconds = (performance.now() - t0) / 1000;
@@ -140,6 +136,7 @@ export async function train(
       model: cfg.model,
       variant: cfg.variant,
       dataset: ds.name,
+      protocol: cfg.protocol,
       epochs_run: progress.history.length,
       best_epoch: progress.bestEpoch,
       train_seconds: Math.round(progress.seconds * 100) / 100,
@@ -156,8 +153,8 @@ export async function train(
       };
     }
     if (progress.bestEpoch > 0) loadParams(runPath(target.dir, "best"), params);
-    result.valid = evaluateModel(model, split.valid, evalOpts).metrics;
-    result.test = evaluateModel(model, split.test, evalOpts).metrics;
+    result.valid = split.evaluate(model, "valid", evalOpts).metrics;
+    result.test = split.evaluate(model, "test", evalOpts).metrics;
     if (model instanceof DemureRecommender && model.estimator !== null) {
       const labels = await readPoiLabels(ds);
       if (labels !== null) Object.assign(result, poiAucReport(model, ds, labels, cfg.maxLength));
@@ -179,13 +176,14 @@ function startProgress(
   outDir: string,
   params: Tensor[],
   opt: Adam,
+  selection: string,
   hooks: TrainHooks & { resume?: boolean },
 ): TrainProgress {
   const resumePath = runPath(outDir, "resume");
   if (hooks.resume === true) {
     const progress = TrainProgress.resume(resumePath, params, opt);
     hooks.onNote?.(
-      `resuming after epoch ${progress.epoch} (best valid ndcg@10 ${progress.best.toFixed(4)} at epoch ${progress.bestEpoch})`,
+      `resuming after epoch ${progress.epoch} (best valid ${selection} ${progress.best.toFixed(4)} at epoch ${progress.bestEpoch})`,
     );
     return progress;
   }
@@ -193,6 +191,15 @@ function startProgress(
   const progress = new TrainProgress();
   progress.save(resumePath, params, opt);
   return progress;
+}
+
+/** Why a dataset gives no training example under its protocol. */
+function noTrainingExample(name: string, split: ProtocolSplit): string {
+  const why =
+    split.protocol === "loo"
+      ? "every user has fewer than 4 interactions (leave-one-out keeps the last two for validation and test, and a training example needs two more)"
+      : "no training user has 2 interactions or more (the user split trains on 80 % of the users, and a training example needs two interactions)";
+  return `${name} has no training example: ${why}`;
 }
 
 /** The snapshot of a run being resumed, or null (with a note) for a run from before snapshots. */

@@ -35,7 +35,10 @@ async function showRun() {
   const health = await getJson("/health");
   $("run").textContent =
     `${health.model} · ${health.variant} · ${health.dataset} · ${health.users} users · ${health.items} items`;
-  const { epochs } = await getJson("/runs/metrics");
+  const { run, epochs } = await getJson("/runs/metrics");
+  // The validation metric training selected on: its protocol's (src/train/protocol.ts).
+  const metric = run.protocol === "user-split" ? "recall@50" : "ndcg@10";
+  const metricLabel = metric.toUpperCase().replace("RECALL", "Recall");
   Chart.getChart($("curves"))?.destroy();
   new Chart($("curves"), {
     type: "line",
@@ -49,8 +52,8 @@ async function showRun() {
           borderColor: "#3b6fd8",
         },
         {
-          label: "valid NDCG@10",
-          data: epochs.map((e) => (e.valid ? e.valid["ndcg@10"] : null)),
+          label: `valid ${metricLabel}`,
+          data: epochs.map((e) => (e.valid ? (e.valid[metric] ?? null) : null)),
           yAxisID: "ndcg",
           borderColor: "#d8753b",
         },
@@ -68,7 +71,7 @@ async function showRun() {
       animation: false,
       scales: {
         loss: { type: "linear", position: "left", title: { display: true, text: "loss" } },
-        ndcg: { type: "linear", position: "right", title: { display: true, text: "NDCG@10" } },
+        ndcg: { type: "linear", position: "right", title: { display: true, text: metricLabel } },
       },
     },
   });

@@ -1,12 +1,11 @@
 import { type Command, Option } from "commander";
-import { parseMetricKey } from "../../eval/metrics.js";
 import { compareRuns, comparisonText } from "../../train/compare.js";
 import { type LoadedRun, loadRun } from "../../train/run.js";
 import { makeOutput } from "../output.js";
 import { nonNegativeInt, positiveInt } from "../parse.js";
 
 interface CompareFlags {
-  metric: string;
+  metric?: string;
   split: "valid" | "test";
   resamples: number;
   seed: number;
@@ -25,7 +24,10 @@ export function registerCompare(program: Command): void {
       "run directory of the baseline (A); several, comma-separated, for the mean of their seeds",
     )
     .argument("<runB>", "run directory compared against it (B); several, comma-separated, likewise")
-    .option("--metric <name@k>", "hr, ndcg or mrr at a cutoff", "ndcg@10")
+    .option(
+      "--metric <name@k>",
+      "a metric of the runs' protocol at a cutoff: hr, ndcg or mrr under loo (default ndcg@10); recall, ndcg, ndcg_comirec or hit under user-split (default recall@50)",
+    )
     .addOption(
       new Option("--split <split>", "which held-out item to rank")
         .choices(["valid", "test"])
@@ -45,7 +47,6 @@ export function registerCompare(program: Command): void {
     .option("--json", "print one JSON object as the last stdout line")
     .action(async (runA: string, runB: string, flags: CompareFlags) => {
       const out = makeOutput(flags.json === true);
-      const metric = parseMetricKey(flags.metric);
       // In the order given, so a run that fails to load is reported before any later one.
       const load = async (dirs: string): Promise<LoadedRun[]> => {
         const runs: LoadedRun[] = [];
@@ -59,7 +60,7 @@ export function registerCompare(program: Command): void {
       };
       const a = await load(runA);
       const b = await load(runB);
-      const result = compareRuns(a, b, metric, flags.split, {
+      const result = compareRuns(a, b, flags.metric ?? null, flags.split, {
         resamples: flags.resamples,
         seed: flags.seed,
       });

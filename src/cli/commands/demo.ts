@@ -84,9 +84,10 @@ export function registerDemo(program: Command): void {
         }
         const demure = rows.find((x) => x.variant === "demure");
         const mm = rows.find((x) => x.variant === "mm");
-        out.result({ dataset: dataDir, rows }, (r) =>
+        // The demo trains under the default protocol (config `protocol`), leave-one-out.
+        out.result({ dataset: dataDir, protocol: "loo", rows }, (r) =>
           [
-            `planted-POI data (${data.numUsers} users, ${data.numItems} items, ${data.numModalities} modalities), test metrics, full ranking:`,
+            `planted-POI data (${data.numUsers} users, ${data.numItems} items, ${data.numModalities} modalities), test metrics, full ranking (protocol ${r.protocol}):`,
             formatTable(
               ["model", "variant", "epochs", "seconds", "HR@10", "NDCG@10", "MRR@10", "POI-AUC"],
               r.rows.map((x) => [

@@ -6,7 +6,9 @@ import { contractMetrics, formatMetrics } from "../table.js";
 export function registerEvaluate(program: Command): void {
   program
     .command("evaluate")
-    .description("Evaluate a trained run on its test split (full ranking, leave-one-out)")
+    .description(
+      "Evaluate a trained run on its test split, under the protocol it was trained with (full ranking; leave-one-out or ComiRec's user split)",
+    )
     .requiredOption("--run <dir>", "run directory written by `demure train`")
     .option(
       "--data <dir>",
@@ -17,8 +19,9 @@ export function registerEvaluate(program: Command): void {
       const out = makeOutput(flags.json === true);
       const run = await loadRun(flags.run, { dataDir: flags.data });
       for (const n of run.notes) out.note(n);
-      const test = contractMetrics(evaluateRun(run));
+      const protocol = run.config.protocol;
+      const test = contractMetrics(evaluateRun(run), protocol);
       const mapping = run.remap === undefined ? {} : { data_mapping: run.remap };
-      out.result({ test, ...mapping }, (r) => formatMetrics("test", r.test));
+      out.result({ protocol, test, ...mapping }, (r) => formatMetrics("test", r.test, r.protocol));
     });
 }

@@ -4,6 +4,7 @@ import { type Command, Option } from "commander";
 import { engineInfo } from "../../engine/native.js";
 import { BACKBONE_NAMES } from "../../models/backbones/registry.js";
 import { readConfigFile, resolveConfig, type TrainConfigInput } from "../../train/config.js";
+import { PROTOCOLS } from "../../train/protocol.js";
 import { readRunConfig, runPath } from "../../train/run-dir.js";
 import { type TrainResult, train } from "../../train/trainer.js";
 import { Interrupted, RunFailure, UserError } from "../../util/errors.js";
@@ -77,7 +78,7 @@ export function registerTrain(program: Command): void {
   program
     .command("train")
     .description(
-      "Train a sequential recommender with early stopping on validation NDCG@10, then evaluate on test",
+      "Train a sequential recommender with early stopping on validation (NDCG@10 under --protocol loo, recall@50 under user-split), then evaluate on test",
     )
     .option("--data <dir>", "dataset folder of RecBole atomic files (NAME.inter, NAME.item, ...)")
     .option("--model <name>", `backbone: ${BACKBONE_NAMES.join(" | ")}`)
@@ -185,14 +186,15 @@ export function registerTrain(program: Command): void {
           onEpoch: (rec) => {
             bar?.stop();
             const v = rec.valid;
+            const logged = PROTOCOLS[cfg.protocol].logged
+              .map((k) => `${k} ${(v?.[k] ?? Number.NaN).toFixed(4)}`)
+              .join(" ");
             const parts = Object.entries(rec.parts ?? {})
               .map(([k, v]) => `${k} ${v.toFixed(3)}`)
               .join(", ");
             out.note(
               `epoch ${rec.epoch}: loss ${rec.loss.toFixed(4)}${parts === "" ? "" : ` (${parts})`}` +
-                (v
-                  ? `, valid ndcg@10 ${v["ndcg@10"]!.toFixed(4)} hr@10 ${v["hr@10"]!.toFixed(4)}`
-                  : "") +
+                (v ? `, valid ${logged}` : "") +
                 ` (${rec.seconds.toFixed(1)} s)`,
             );
           },
@@ -213,11 +215,11 @@ export function registerTrain(program: Command): void {
         throw new Interrupted(`interrupted by ${signal}${kept}`, signal);
       }
       const { interrupted: _drop, kept_earlier_run: _kept, ...rest } = result;
-      const json = { ...rest, test: contractMetrics(rest.test) };
+      const json = { ...rest, test: contractMetrics(rest.test, rest.protocol) };
       out.result(json, (r) =>
         [
           `${r.model} ${r.variant} on ${r.dataset}: ${r.epochs_run} epochs, best ${r.best_epoch}, ${r.train_seconds} s`,
-          formatMetrics("test", r.test),
+          formatMetrics("test", r.test, r.protocol),
           `run directory: ${r.run_dir}`,
         ].join("\n"),
       );
