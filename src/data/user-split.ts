@@ -86,16 +86,37 @@ export function assignGroups(userIds: readonly string[], splitSeed: number): Uin
   return groups;
 }
 
+/** Each user's group as the run drew it over its own users; a user it never saw is a test user. */
+function groupsOfTrained(
+  userIds: readonly string[],
+  trainedUserIds: readonly string[],
+  splitSeed: number,
+): Uint8Array {
+  const drawn = assignGroups(trainedUserIds, splitSeed);
+  const groupOf = new Map(trainedUserIds.map((id, u) => [id, drawn[u] as number]));
+  return Uint8Array.from(userIds, (id) => groupOf.get(id) ?? USER_GROUP.test);
+}
+
 /** Splits users 8:1:1 and each held-out sequence 80/20 (see the module comment). */
 export function userSplit(
   sequences: readonly Int32Array[],
   userIds: readonly string[],
   splitSeed: number,
+  /**
+   * The users a run was trained on: their groups are drawn over these ids
+   * instead, and a user of `userIds` the run never saw is a test user. So
+   * evaluating other data (`evaluate --data`) never tests a user the run
+   * trained on.
+   */
+  trainedUserIds?: readonly string[],
 ): UserSplit {
   if (userIds.length !== sequences.length) {
     throw new Error(`userSplit: ${sequences.length} sequences but ${userIds.length} user ids`);
   }
-  const groups = assignGroups(userIds, splitSeed);
+  const groups =
+    trainedUserIds === undefined
+      ? assignGroups(userIds, splitSeed)
+      : groupsOfTrained(userIds, trainedUserIds, splitSeed);
   const train: Int32Array[] = [];
   const held: [number[], number[]] = [[], []];
   const skipped = { valid: 0, test: 0 };

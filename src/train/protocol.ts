@@ -95,9 +95,11 @@ export function evalOptions(cfg: TrainConfig): EvalOptions {
 export function protocolSplit(
   cfg: Pick<TrainConfig, "protocol" | "splitSeed">,
   ds: Pick<Dataset, "sequences" | "userIds">,
+  /** The users the run was trained on, when `ds` is other data mapped onto the run (user-split keeps their groups). */
+  trainedUserIds?: readonly string[],
 ): ProtocolSplit {
   return cfg.protocol === "user-split"
-    ? userSplitProtocol(ds, cfg.splitSeed)
+    ? userSplitProtocol(ds, cfg.splitSeed, trainedUserIds)
     : leaveOneOutProtocol(ds);
 }
 
@@ -172,8 +174,9 @@ function leaveOneOutProtocol(ds: Pick<Dataset, "sequences">): ProtocolSplit {
 function userSplitProtocol(
   ds: Pick<Dataset, "sequences" | "userIds">,
   splitSeed: number,
+  trainedUserIds?: readonly string[],
 ): ProtocolSplit {
-  const split = userSplit(ds.sequences, ds.userIds, splitSeed);
+  const split = userSplit(ds.sequences, ds.userIds, splitSeed, trainedUserIds);
   const { valid, test } = split.skipped;
   const notes =
     valid + test === 0

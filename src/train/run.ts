@@ -64,7 +64,11 @@ export async function loadRun(dir: string, opts: { dataDir?: string } = {}): Pro
     ({ dataset, report: remap } = remapOnto(trained, other));
     notes.push(describeRemap(remap));
   }
-  const split = protocolSplit(config, dataset);
+  // Under user-split, other data keeps the run's user groups: a user it trained on is never tested.
+  const split =
+    remap === undefined
+      ? protocolSplit(config, dataset)
+      : protocolSplit(config, dataset, trained.userIds);
   notes.push(...split.notes);
   const run: LoadedRun = { dir, config, dataset, split, model, notes };
   return remap === undefined ? run : { ...run, remap };

@@ -168,3 +168,35 @@ describe("user split (ComiRec)", () => {
       for (const u of set.users) assert.equal(sequences[u]!.length, 3);
   });
 });
+
+test("other data keeps the run's user groups: a trained user is never tested, an unseen one is", () => {
+  const run = users(50);
+  const drawn = assignGroups(run.ids, 3);
+  // Other data: a subset of the run's users in another order, plus two users the run never saw.
+  const keep = run.ids.filter((_, u) => u % 3 !== 0).reverse();
+  const ids = [...keep, "new-a", "new-b"];
+  const sequences = ids.map(() => Int32Array.of(1, 2, 3, 4, 5));
+  const split = userSplit(sequences, ids, 3, run.ids);
+  const heldOut = new Set([...split.valid.users, ...split.test.users].map((u) => ids[u]));
+  const tested = new Set([...split.test.users].map((u) => ids[u]));
+  ids.forEach((id, u) => {
+    const r = run.ids.indexOf(id);
+    if (r < 0) {
+      assert.ok(tested.has(id), `${id} is unknown to the run, so it is a test user`);
+      return;
+    }
+    const trained = drawn[r] === USER_GROUP.train;
+    assert.equal(
+      split.train[u]!.length > 0,
+      trained,
+      `${id}: trains exactly when the run trained on it`,
+    );
+    assert.equal(heldOut.has(id), !trained, `${id}: held out exactly when the run held it out`);
+  });
+  // Without the run's users the draw over this subset differs, which is the leak this prevents.
+  const fresh = userSplit(sequences, ids, 3);
+  assert.notDeepEqual(
+    fresh.train.map((t) => t.length > 0),
+    split.train.map((t) => t.length > 0),
+  );
+});
