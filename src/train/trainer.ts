@@ -75,7 +75,7 @@ export async function train(
       `${ds.name} has no training example: every user has fewer than 4 interactions (leave-one-out keeps the last two for validation and test, and a training example needs two more)`,
     );
   const dropoutRng = new Rng(0);
-  const model = buildModel(ds, cfg, new Rng(cfg.seed), dropoutRng);
+  const model = buildModel(ds, cfg, new Rng(cfg.seed), dropoutRng, { trainSequences: split.train });
   const params = model.params();
   const opt = new Adam(params, { lr: cfg.lr, weightDecay: cfg.weightDecay });
   const evalOpts = {
