@@ -168,6 +168,17 @@ export function resolveConfig(input: unknown, source = "config"): TrainConfig {
   return r.data;
 }
 
+/**
+ * A run's saved config.json, resolved. It is the resolved config of its day,
+ * not user input: runs written before the unused-key rule carry `sampler:
+ * "log-uniform"` (then the default) beside `loss: "ce"`, a key the run never
+ * read, so keys its loss does not read are dropped instead of refused.
+ */
+export function resolveRunConfig(saved: Record<string, unknown>, source: string): TrainConfig {
+  const { negatives: _n, sampler: _s, ...rest } = saved;
+  return resolveConfig(saved["loss"] === "sampled" ? saved : rest, source);
+}
+
 /** Read a YAML or JSON config file (JSON is YAML). */
 export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;

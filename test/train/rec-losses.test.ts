@@ -12,7 +12,7 @@ import { noGrad, withBufferPool } from "../../src/engine/index.js";
 import { BACKBONE_NAMES } from "../../src/models/backbones/registry.js";
 import { SampledSoftmax } from "../../src/models/rec-loss.js";
 import { SequentialRecommender } from "../../src/models/recommender.js";
-import { readConfigFile, resolveConfig } from "../../src/train/config.js";
+import { readConfigFile, resolveConfig, resolveRunConfig } from "../../src/train/config.js";
 import { buildModel } from "../../src/train/model.js";
 import { isUserError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
@@ -42,6 +42,17 @@ describe("config: keys only the sampled loss reads", () => {
     assert.equal(d.loss, "ce");
     assert.equal(d.negatives, null);
     assert.equal(d.sampler, null);
+  });
+
+  test("a run's saved config from before the rule (sampler beside ce, then the default) still loads", () => {
+    const saved = { data: "d", loss: "ce", negatives: null, sampler: "log-uniform" };
+    assert.throws(() => resolveConfig(saved), /sampler: only loss "sampled"/);
+    const c = resolveRunConfig(saved, "config.json");
+    assert.equal(c.loss, "ce");
+    assert.equal(c.sampler, null);
+    const sampled = resolveRunConfig({ ...saved, loss: "sampled", negatives: 7 }, "config.json");
+    assert.equal(sampled.negatives, 7);
+    assert.equal(sampled.sampler, "log-uniform");
   });
 
   test("configs/comirec.yaml resolves to ComiRec's setting", () => {
