@@ -81,7 +81,15 @@ export function sampledSoftmax(
   const pos = sum(mul(query, embedding(catalogue, ids)), -1); // [R]
   const neg = matmul(query, embedding(catalogue, negatives), { transB: true }); // [R, N]
   const logits = concat([reshape(pos, [rows, 1]), neg], 1);
-  const negLogQ = Float64Array.from(negatives, (item) => logQ(item));
+  // Every row's negatives carry the same −logQ; a row's accidental hits are
+  // found through where each item was drawn, not by comparing all R × N pairs.
+  const negRow = Float32Array.from(negatives, (item) => -logQ(item));
+  const drawnAt = new Map<number, number[]>();
+  negatives.forEach((item, k) => {
+    const at = drawnAt.get(item);
+    if (at === undefined) drawnAt.set(item, [k]);
+    else at.push(k);
+  });
   const correction = allocUninit(rows * (n + 1));
   const labels = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -89,7 +97,8 @@ export function sampledSoftmax(
     const o = r * (n + 1);
     labels[r] = t >= 1 ? 0 : -1;
     correction[o] = t >= 1 ? -logQ(t) : 0;
-    for (let k = 0; k < n; k++) correction[o + 1 + k] = negatives[k] === t ? REMOVED : -negLogQ[k]!;
+    correction.set(negRow, o + 1);
+    for (const k of drawnAt.get(t) ?? []) correction[o + 1 + k] = REMOVED;
   }
   return crossEntropy(add(logits, tensor(correction, [rows, n + 1])), labels);
 }
