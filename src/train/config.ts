@@ -100,10 +100,19 @@ export const TrainConfigSchema = z
      * targets are the negatives, with logQ correction).
      */
     loss: z.enum(["ce", "sampled", "inbatch"]).default("ce"),
-    /** Negatives per batch for the sampled loss (null: 10 × batchSize, ComiRec's setting). */
+    /**
+     * Negatives per batch for the sampled loss, drawn with replacement (so more
+     * than the catalogue holds is allowed). null: 10 × batchSize, ComiRec's
+     * setting. Set with another loss, it is an error: it would be ignored.
+     */
     negatives: z.number().int().min(1).max(1000000).nullable().default(null),
-    /** How the sampled loss draws negatives: uniformly, or log-uniformly by popularity rank. */
-    sampler: z.enum(["uniform", "log-uniform"]).default("log-uniform"),
+    /**
+     * How the sampled loss draws negatives: "uniform", or "log-uniform" by
+     * popularity rank in the training sequences (TensorFlow's Zipfian
+     * sampler, ComiRec's). null: log-uniform. Set with another loss, it is an
+     * error: it would be ignored.
+     */
+    sampler: z.enum(["uniform", "log-uniform"]).nullable().default(null),
     seed: z.number().int().min(0).max(0xffffffff).default(42),
     epochs: z.number().int().min(1).max(100000).default(200),
     patience: z.number().int().min(1).max(100000).default(10),
@@ -138,6 +147,15 @@ export const TrainConfigSchema = z
     const problem = entry.check?.(c[c.model], c.dim) ?? null;
     if (problem !== null)
       ctx.addIssue({ code: "custom", path: [c.model, problem.key], message: problem.message });
+    // A key only the sampled loss reads, set beside another loss, would be silently ignored.
+    for (const key of ["negatives", "sampler"] as const) {
+      if (c.loss !== "sampled" && c[key] !== null)
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `only loss "sampled" reads ${key} (loss is "${c.loss}"): drop ${key} or set loss: sampled`,
+        });
+    }
   });
 
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
@@ -152,6 +170,17 @@ export function resolveConfig(input: unknown, source = "config"): TrainConfig {
     throw new UserError(`${field}: ${first.message}`, { file: source });
   }
   return r.data;
+}
+
+/**
+ * A run's saved config.json, resolved. It is the resolved config of its day,
+ * not user input: runs written before the unused-key rule carry `sampler:
+ * "log-uniform"` (then the default) beside `loss: "ce"`, a key the run never
+ * read, so keys its loss does not read are dropped instead of refused.
+ */
+export function resolveRunConfig(saved: Record<string, unknown>, source: string): TrainConfig {
+  const { negatives: _n, sampler: _s, ...rest } = saved;
+  return resolveConfig(saved["loss"] === "sampled" ? saved : rest, source);
 }
 
 /** Read a YAML or JSON config file (JSON is YAML). */

@@ -3,14 +3,35 @@ import { modalityCodes } from "../data/modality-codes.js";
 import { DemureRecommender } from "../demure/recommender.js";
 import { type BaselineSpec, backboneOf, buildBaseline } from "../models/factory.js";
 import { ItemEncoder } from "../models/item-encoder.js";
-import { FullSoftmax, type RecLoss } from "../models/rec-loss.js";
+import { buildRecLoss, type RecLoss } from "../models/rec-loss.js";
 import type { Recommender } from "../models/recommender.js";
+import { ItemPopularity } from "../models/sampler.js";
 import { UserError } from "../util/errors.js";
 import type { Rng } from "../util/rng.js";
 import type { TrainConfig } from "./config.js";
 
-/** The recommender a config describes: ID-only, MM or Demure over a backbone. */
-export function buildModel(ds: Dataset, cfg: TrainConfig, rng: Rng, dropoutRng: Rng): Recommender {
+/** What a model needs beside the dataset to be trained (nothing when it is built for inference). */
+export interface TrainingData {
+  /**
+   * The training part of the split: the item counts the sampled and in-batch
+   * losses draw and correct by (never the held-out targets).
+   */
+  trainSequences?: readonly Int32Array[];
+}
+
+/**
+ * The recommender a config describes: ID-only, MM or Demure over a backbone.
+ * `dropoutRng` (re-seeded by the trainer every epoch) also draws the sampled
+ * loss's negatives. Without `training.trainSequences` the model serves and
+ * evaluates, but a loss that needs the counts fails when called.
+ */
+export function buildModel(
+  ds: Dataset,
+  cfg: TrainConfig,
+  rng: Rng,
+  dropoutRng: Rng,
+  training: TrainingData = {},
+): Recommender {
   const spec: BaselineSpec = {
     model: cfg.model,
     variant: cfg.variant === "id" ? "id" : "mm",
@@ -21,7 +42,11 @@ export function buildModel(ds: Dataset, cfg: TrainConfig, rng: Rng, dropoutRng: 
     fusion: cfg.fusion,
     backbones: cfg,
   };
-  const loss: RecLoss = new FullSoftmax();
+  const counts =
+    training.trainSequences === undefined || cfg.loss === "ce"
+      ? null
+      : new ItemPopularity(training.trainSequences, ds.numItems);
+  const loss: RecLoss = buildRecLoss(cfg, ds.numItems, counts, dropoutRng);
   if (cfg.variant !== "demure") return buildBaseline(ds, spec, loss, rng, dropoutRng);
   if (cfg.fusion !== "concat") {
     throw new UserError(

@@ -7,7 +7,7 @@ import type { Recommender } from "../models/recommender.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { loadParams } from "./checkpoint.js";
-import { resolveConfig, type TrainConfig } from "./config.js";
+import { resolveRunConfig, type TrainConfig } from "./config.js";
 import { loadForConfig } from "./load-data.js";
 import { buildModel } from "./model.js";
 import { evalOptions, type ProtocolSplit, protocolSplit } from "./protocol.js";
@@ -38,7 +38,7 @@ export interface LoadedRun {
 export async function loadRun(dir: string, opts: { dataDir?: string } = {}): Promise<LoadedRun> {
   if (!existsSync(dir)) throw new UserError("run directory not found", { file: dir });
   const saved = readJson<Record<string, unknown>>(runPath(dir, "config"));
-  const config = resolveConfig(saved, runPath(dir, "config"));
+  const config = resolveRunConfig(saved, runPath(dir, "config"));
   const best = runPath(dir, "best");
   if (!existsSync(best))
     throw new UserError("no best.params yet: training has not finished an epoch", { file: best });

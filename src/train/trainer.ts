@@ -75,7 +75,7 @@ export async function train(
   const examples = trainingExamples(split);
   if (examples.count === 0) throw new UserError(noTrainingExample(ds.name, split));
   const dropoutRng = new Rng(0);
-  const model = buildModel(ds, cfg, new Rng(cfg.seed), dropoutRng);
+  const model = buildModel(ds, cfg, new Rng(cfg.seed), dropoutRng, { trainSequences: split.train });
   const params = model.params();
   const opt = new Adam(params, { lr: cfg.lr, weightDecay: cfg.weightDecay });
   const evalOpts = evalOptions(cfg);

@@ -138,6 +138,11 @@ describe("bad flags and configs: exit 2 naming the flag or key", () => {
     [["--lr", "-1"], /--lr/],
     [["--surprise", "-1"], /--surprise/],
     [["--surprise", "lots"], /--surprise/],
+    // Keys only the sampled loss reads would be silently ignored beside another loss.
+    [["--negatives", "100"], /negatives: only loss "sampled" reads negatives/],
+    [["--loss", "inbatch", "--sampler", "uniform"], /sampler: only loss "sampled"/],
+    [["--loss", "sampled", "--sampler", "zipf"], /--sampler/],
+    [["--loss", "sampled", "--negatives", "0"], /--negatives/],
   ] as Array<[string[], RegExp]>) {
     test(args.join(" "), () => {
       const r = demure(["train", "--data", data, ...args]);

@@ -38,6 +38,7 @@ interface TrainFlags {
   protocol?: string;
   loss?: string;
   negatives?: number;
+  sampler?: string;
 }
 
 /** Flags override the config file; the schema checks the result (unknown keys are errors). */
@@ -58,6 +59,7 @@ function configFrom(flags: TrainFlags): TrainConfigInput {
     ["protocol", "protocol"],
     ["loss", "loss"],
     ["negatives", "negatives"],
+    ["sampler", "sampler"],
   ];
   for (const [flag, key] of map) if (flags[flag] !== undefined) over[key] = flags[flag];
   // Demure's ablation switches: each one flag, so an ablation is a run, not a code edit.
@@ -97,8 +99,14 @@ export function registerTrain(program: Command): void {
     )
     .option(
       "--negatives <n>",
-      "negatives per batch for --loss sampled (default 10 × batch size)",
+      "negatives per batch for --loss sampled, drawn with replacement (default 10 × batch size)",
       positiveInt("--negatives"),
+    )
+    .addOption(
+      new Option(
+        "--sampler <name>",
+        "how --loss sampled draws negatives: log-uniform (by training popularity rank; default) | uniform",
+      ).choices(["uniform", "log-uniform"]),
     )
     .option("--epochs <n>", "most epochs", positiveInt("--epochs"))
     .option("--seed <n>", "random seed", nonNegativeInt("--seed"))
