@@ -131,7 +131,7 @@ describe("malformed input: exit 2, a message naming file and line, nothing writt
 describe("bad flags and configs: exit 2 naming the flag or key", () => {
   const data = dataset("ok", { inter: goodInter() });
   for (const [args, pattern] of [
-    [["--model", "bert4rec"], /model/],
+    [["--model", "transformer-xl"], /model/],
     [["--variant", "fancy"], /variant/],
     [["--epochs", "0"], /--epochs/],
     [["--epochs", "two"], /--epochs/],
