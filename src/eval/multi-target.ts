@@ -21,7 +21,15 @@
  */
 import { UserError } from "../util/errors.js";
 import { MULTI_TARGET_CUTOFFS, multiTargetMetrics } from "./multi-metrics.js";
-import { HistoryScratch, type ItemList, type ScoreBatch, type ScoreBatchAsync } from "./ranking.js";
+import {
+  checkScores,
+  HistoryScratch,
+  type ItemList,
+  plannedRows,
+  type ScoreBatch,
+  type ScoreBatchAsync,
+  usersOf,
+} from "./ranking.js";
 
 /** Input of {@link evaluateMultiTarget}. */
 export interface MultiTargetOptions<S = ScoreBatch> {
@@ -186,28 +194,7 @@ interface Plan {
 }
 
 function plan<S>(o: MultiTargetOptions<S>): Plan {
-  if (!Number.isInteger(o.numItems) || o.numItems < 1) {
-    throw new UserError(`numItems: expected a positive integer, got ${o.numItems}`);
-  }
-  if (o.users.length !== o.targets.length) {
-    throw new UserError(
-      `users and targets differ in length (${o.users.length} vs ${o.targets.length})`,
-    );
-  }
-  const batchSize = o.batchSize ?? 256;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new UserError(`batchSize: expected a positive integer, got ${batchSize}`);
-  }
-  const order = o.order ?? Array.from(o.targets, (_, r) => r);
-  const taken = new Uint8Array(o.targets.length);
-  const rows: number[] = [];
-  for (const r of order) {
-    if (!Number.isInteger(r) || r < 0 || r >= o.targets.length || taken[r] === 1) {
-      throw new UserError(`order: row ${r} is out of range or listed twice`);
-    }
-    taken[r] = 1;
-    if ((o.targets[r] as ArrayLike<number>).length > 0) rows.push(r);
-  }
+  const { rows, batchSize } = plannedRows(o, (r) => (o.targets[r] as ArrayLike<number>).length > 0);
   return { rows, batchSize, excludeHistory: o.excludeHistory ?? true };
 }
 
@@ -220,21 +207,12 @@ function rankBatch<S>(
   scratch: TargetScratch,
 ): void {
   const width = o.numItems + 1;
-  if (!(scores instanceof Float32Array) || scores.length < batch.length * width) {
-    throw new Error(
-      `scoreBatch returned ${scores instanceof Float32Array ? scores.length : typeof scores} values; ` +
-        `expected a Float32Array of at least ${batch.length} x ${width}`,
-    );
-  }
+  checkScores(scores, batch.length, width);
   batch.forEach((row, b) => {
     const hist = p.excludeHistory && o.history ? (o.history(row) ?? null) : null;
     const targets = o.targets[row] as ArrayLike<number>;
     positions[row] = targetPositions(scores, b * width, o.numItems, targets, hist, scratch, row);
   });
-}
-
-function usersOf(users: Int32Array, batch: readonly number[]): Int32Array {
-  return Int32Array.from(batch, (r) => users[r] as number);
 }
 
 function start<S>(o: MultiTargetOptions<S>) {

@@ -168,7 +168,24 @@ interface Plan {
   excludeHistory: boolean;
 }
 
-function plan<S>(o: FullRankingOptions<S>): Plan {
+/** What both full-ranking evaluators (this one and multi-target.ts) are given about their rows. */
+export interface RowPlanInput {
+  numItems: number;
+  users: Int32Array;
+  /** Rows in all (one per user entry). */
+  targets: ArrayLike<unknown>;
+  batchSize?: number;
+  order?: readonly number[];
+}
+
+/**
+ * Checks the options the evaluators share and lists the rows to score, in
+ * `order` (each row at most once), keeping those `hasTarget` accepts.
+ */
+export function plannedRows(
+  o: RowPlanInput,
+  hasTarget: (row: number) => boolean,
+): { rows: number[]; batchSize: number } {
   if (!Number.isInteger(o.numItems) || o.numItems < 1) {
     throw new UserError(`numItems: expected a positive integer, got ${o.numItems}`);
   }
@@ -183,7 +200,7 @@ function plan<S>(o: FullRankingOptions<S>): Plan {
   }
   const rows: number[] = [];
   if (o.order === undefined) {
-    for (let r = 0; r < o.targets.length; r++) if (o.targets[r] !== 0) rows.push(r);
+    for (let r = 0; r < o.targets.length; r++) if (hasTarget(r)) rows.push(r);
   } else {
     const taken = new Uint8Array(o.targets.length);
     for (const r of o.order) {
@@ -191,9 +208,24 @@ function plan<S>(o: FullRankingOptions<S>): Plan {
         throw new UserError(`order: row ${r} is out of range or listed twice`);
       }
       taken[r] = 1;
-      if (o.targets[r] !== 0) rows.push(r);
+      if (hasTarget(r)) rows.push(r);
     }
   }
+  return { rows, batchSize };
+}
+
+/** A score block from `scoreBatch` must be a Float32Array of at least rows × width values. */
+export function checkScores(scores: Float32Array, rows: number, width: number): void {
+  if (!(scores instanceof Float32Array) || scores.length < rows * width) {
+    throw new Error(
+      `scoreBatch returned ${scores instanceof Float32Array ? scores.length : typeof scores} values; ` +
+        `expected a Float32Array of at least ${rows} x ${width}`,
+    );
+  }
+}
+
+function plan<S>(o: FullRankingOptions<S>): Plan {
+  const { rows, batchSize } = plannedRows(o, (r) => o.targets[r] !== 0);
   return {
     numItems: o.numItems,
     rows,
@@ -213,12 +245,7 @@ function rankBatch<S>(
   scratch: HistoryScratch,
 ): void {
   const width = p.numItems + 1;
-  if (!(scores instanceof Float32Array) || scores.length < batch.length * width) {
-    throw new Error(
-      `scoreBatch returned ${scores instanceof Float32Array ? scores.length : typeof scores} values; ` +
-        `expected a Float32Array of at least ${batch.length} x ${width}`,
-    );
-  }
+  checkScores(scores, batch.length, width);
   for (let b = 0; b < batch.length; b++) {
     const row = batch[b];
     const hist = p.excludeHistory && o.history ? (o.history(row) ?? null) : null;
@@ -226,7 +253,8 @@ function rankBatch<S>(
   }
 }
 
-function usersOf(users: Int32Array, batch: readonly number[]): Int32Array {
+/** The users of a batch's rows. */
+export function usersOf(users: Int32Array, batch: readonly number[]): Int32Array {
   const out = new Int32Array(batch.length);
   for (let b = 0; b < batch.length; b++) out[b] = users[batch[b]];
   return out;
