@@ -6,6 +6,7 @@ declare module "better-sqlite3" {
   interface Statement {
     iterate(...params: unknown[]): IterableIterator<unknown[]>;
     all(...params: unknown[]): unknown[];
+    run(...params: unknown[]): unknown;
     columns(): ColumnInfo[];
     raw(on?: boolean): Statement;
     safeIntegers(on?: boolean): Statement;
