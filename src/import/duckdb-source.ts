@@ -45,17 +45,15 @@ async function translate(e: unknown, label: string, format: Format | "query", o:
   if (/Malformed JSON/.test(full) && line)
     return new UserError(`line ${line[1]}: malformed JSON (not one JSON object per line)`, {
       file: label,
-      line: Number(line[1]),
     });
   const conv = /Error when converting column "([^"]*)"\. (Could not convert [^\n]*)/.exec(full);
   if (conv && line) {
     const row = Number(line[1]) - (o.header === false ? 0 : 1);
     return new UserError(`row ${row}, column ${JSON.stringify(conv[1])}: ${conv[2]}`, {
       file: label,
-      line: Number(line[1]),
     });
   }
-  if (line) return new UserError(`line ${line[1]}: ${msg}`, { file: label, line: Number(line[1]) });
+  if (line) return new UserError(`line ${line[1]}: ${msg}`, { file: label });
   if (format === "query") return new UserError(`the query failed: ${msg}`, { file: label });
   return new UserError(`cannot read as ${format}: ${msg}`, { file: label });
 }
@@ -84,13 +82,22 @@ export async function openDuckDb(
     }
     const result: DuckDBResult = await con.stream(sql);
     const columns = result.columnNames();
+    // A JSON column (mixed value types in JSON lines) holds JSON text: parse it, so "5" is 5 again.
+    const jsonCols = result
+      .columnTypes()
+      .map((t, i) => ((t as { alias?: string }).alias === "JSON" ? i : -1))
+      .filter((i) => i >= 0);
     return {
       label,
       format,
       columns,
       async *chunks() {
         try {
-          for await (const rows of result.yieldRowsJs()) yield rows as Cell[][];
+          for await (const rows of result.yieldRowsJs()) {
+            const cells = rows as Cell[][];
+            for (const r of cells) for (const i of jsonCols) r[i] = parseJson(r[i] ?? null);
+            yield cells;
+          }
         } catch (e) {
           throw await translate(e, label, format, o);
         }
@@ -100,5 +107,20 @@ export async function openDuckDb(
   } catch (e) {
     close();
     throw await translate(e, label, format, o);
+  }
+}
+
+/** A JSON column's text as a cell (objects become their JSON text, a token). */
+function parseJson(c: Cell): Cell {
+  if (typeof c !== "string") return c;
+  try {
+    const v: unknown = JSON.parse(c);
+    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean")
+      return v;
+    if (Array.isArray(v))
+      return v.map((x) => (typeof x === "object" && x !== null ? JSON.stringify(x) : x)) as Cell[];
+    return JSON.stringify(v);
+  } catch {
+    return c;
   }
 }
