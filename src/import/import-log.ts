@@ -6,7 +6,7 @@ import { inferType, renderCell } from "./schema.js";
 import { openSource } from "./source.js";
 import type { Cell, ImportOptions, ItemType, RowSource } from "./types.js";
 import { canonicalNumber, idText, requiredNumber } from "./values.js";
-import { prepareOutDir, StagedFile, syncDir } from "./write.js";
+import { checkOutDir, prepareOutDir, StagedFile, syncDir } from "./write.js";
 
 /** One field of the written files: where it came from and its type. */
 export interface SchemaField {
@@ -64,7 +64,7 @@ export async function importLog(o: ImportOptions): Promise<ImportResult> {
       );
     seen.add(c.name);
   }
-  prepareOutDir(o.out);
+  checkOutDir(o.out);
   const name = o.name ?? basename(resolve(o.out));
   const src = await openSource({ ...o, textColumns: [o.user, o.item] });
   const log: Log = { users: [], items: [], times: [], ratings: [], rows: [], sides: [] };
@@ -183,6 +183,7 @@ function write(
   }));
   const label = (f: SchemaField) => `${f.field}:${f.type}`;
   const files: StagedFile[] = [];
+  prepareOutDir(o.out);
   try {
     const interFile = new StagedFile(join(o.out, `${name}.inter`));
     files.push(interFile);

@@ -12,26 +12,29 @@ import { basename, join } from "node:path";
 import { storageFailure } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 
-/** The output folder: created when missing; a UserError when it is a file. */
-export function prepareOutDir(out: string): void {
-  let isDir = false;
+/** The output folder must not be a file (checked before reading, so a typo fails fast). */
+export function checkOutDir(out: string): void {
+  let isFile = false;
   try {
-    isDir = statSync(out).isDirectory();
-    if (!isDir)
-      throw new UserError("--out: is a file, expected a folder to write the dataset into", {
-        file: out,
-      });
-  } catch (e) {
-    if (e instanceof UserError) throw e;
+    isFile = !statSync(out).isDirectory();
+  } catch {
+    // missing: created once the log has been read
   }
-  if (!isDir) {
-    try {
-      mkdirSync(out, { recursive: true });
-    } catch (e) {
-      throw new UserError(`--out: cannot create the folder (${(e as Error).message})`, {
-        file: out,
-      });
-    }
+  if (isFile)
+    throw new UserError("--out: is a file, expected a folder to write the dataset into", {
+      file: out,
+    });
+}
+
+/** The output folder, created when missing (only once there is something to write). */
+export function prepareOutDir(out: string): void {
+  checkOutDir(out);
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw new UserError(`--out: cannot create the folder (${(e as Error).message})`, {
+      file: out,
+    });
   }
 }
 

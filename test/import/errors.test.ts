@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
@@ -143,15 +143,12 @@ for (const c of cases) {
     const err = lastJson(r.stdout).error as { code: string; exit_code: number };
     assert.equal(err.code, "bad_input");
     assert.equal(err.exit_code, 2);
-    // Nothing (not even a temporary file) is left in the output folder.
+    // No output folder is made, and nothing (not even a temporary file) is left.
     if (c.out === undefined) {
-      let left: string[] = [];
-      try {
-        left = readdirSync(out);
-      } catch {
-        left = [];
-      }
-      assert.deepEqual(left, []);
+      assert.equal(
+        existsSync(out) ? readdirSync(out).length : -1,
+        c.name.startsWith("non-number") ? 0 : -1,
+      );
     }
   });
 }
