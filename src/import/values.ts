@@ -58,7 +58,9 @@ export function rowError(label: string, row: number, message: string, column?: s
 
 /** A user or item id: text, never empty, no tab or newline (they would break the atomic file). */
 export function idText(c: Cell, label: string, row: number, column: string, what: string): string {
-  const s = Array.isArray(c) ? null : cellText(c);
+  if (Array.isArray(c))
+    throw rowError(label, row, `the ${what} id is a list, expected one value`, column);
+  const s = cellText(c);
   if (s === null || s.trim() === "")
     throw rowError(
       label,
