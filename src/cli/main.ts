@@ -6,6 +6,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerEvaluate } from "./commands/evaluate.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerGenerate } from "./commands/generate.js";
+import { registerImport } from "./commands/import.js";
 import { registerRecommend } from "./commands/recommend.js";
 import { registerServe } from "./commands/serve.js";
 import { registerTrain } from "./commands/train.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerExplain(program);
   registerServe(program);
   registerGenerate(program);
+  registerImport(program);
   registerBench(program);
   program.commands.forEach(function exitOverrideAll(c: Command): void {
     c.exitOverride();

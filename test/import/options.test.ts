@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { demure, lastJson, tempDir } from "../cli/helpers.js";
+
+const root = tempDir("import-options");
+const log = join(root, "log.csv");
+writeFileSync(log, "u,i,t,r\n1,a,1,5\n1,a,1,4\n1,b,2,3\n2,a,3,5\n2,b,4,2\n2,c,5,4\n3,c,6,1\n");
+const base = ["--user", "u", "--item", "i", "--time", "t", "--rating", "r", "--json"];
+const HEAD = "user_id:token\titem_id:token\trating:float\ttimestamp:float\n";
+
+function run(name: string, extra: string[]) {
+  const out = join(root, name);
+  const r = demure(["import", log, "--out", out, ...base, ...extra]);
+  assert.equal(r.code, 0, r.stderr);
+  return { j: lastJson(r.stdout), inter: readFileSync(join(out, `${name}.inter`), "utf8") };
+}
+
+test("duplicates are kept by default, as RecBole does", () => {
+  const { j, inter } = run("keep", []);
+  assert.equal(
+    inter,
+    `${HEAD}1\ta\t5\t1\n1\ta\t4\t1\n1\tb\t3\t2\n2\ta\t5\t3\n2\tb\t2\t4\n2\tc\t4\t5\n3\tc\t1\t6\n`,
+  );
+  assert.deepEqual(j.dropped, { min_rating: 0, duplicates: 0, kcore: 0 });
+});
+
+test("--dedup first and last keep one of the duplicate (user, item, time) rows", () => {
+  assert.match(run("first", ["--dedup", "first"]).inter, /^user.*\n1\ta\t5\t1\n1\tb/);
+  const last = run("last", ["--dedup", "last"]);
+  assert.match(last.inter, /^user.*\n1\ta\t4\t1\n1\tb/);
+  assert.equal((last.j.dropped as { duplicates: number }).duplicates, 1);
+});
+
+test("--kcore 2 iterates to a fixed point (user 3 goes, then item c, then nothing)", () => {
+  const { j, inter } = run("core", ["--dedup", "first", "--kcore", "2"]);
+  assert.equal(inter, `${HEAD}1\ta\t5\t1\n1\tb\t3\t2\n2\ta\t5\t3\n2\tb\t2\t4\n`);
+  assert.deepEqual(j.dropped, { min_rating: 0, duplicates: 1, kcore: 2 });
+  assert.equal(j.users, 2);
+  assert.equal(j.items, 2);
+});
+
+test("--min-rating drops rows below it", () => {
+  const { j, inter } = run("minr", ["--min-rating", "3"]);
+  assert.equal(inter, `${HEAD}1\ta\t5\t1\n1\ta\t4\t1\n1\tb\t3\t2\n2\ta\t5\t3\n2\tc\t4\t5\n`);
+  assert.equal((j.dropped as { min_rating: number }).min_rating, 2);
+});
+
+// The README's recipes, on tiny self-made samples.
+const fixtures = join(
+  dirname(resolve(fileURLToPath(import.meta.url))),
+  "../../../test/import/fixtures",
+);
+
+test("recipe: MovieLens ratings.dat ('::' separated, no header)", () => {
+  const out = join(root, "ml-1m");
+  const r = demure([
+    "import",
+    join(fixtures, "ratings.dat"),
+    "--format",
+    "csv",
+    "--delimiter",
+    "::",
+    "--columns",
+    "user,item,rating,time",
+    "--out",
+    out,
+    "--user",
+    "user",
+    "--item",
+    "item",
+    "--rating",
+    "rating",
+    "--time",
+    "time",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    readFileSync(join(out, "ml-1m.inter"), "utf8"),
+    `${HEAD}1\t1193\t5\t978300760\n1\t661\t3\t978302109\n2\t1193\t4\t978298413\n2\t3068\t4\t978299000\n`,
+  );
+});
+
+test("recipe: MovieLens u.data (tab separated, no header)", () => {
+  const out = join(root, "ml-100k");
+  const r = demure([
+    "import",
+    join(fixtures, "u.data"),
+    "--format",
+    "tsv",
+    "--columns",
+    "user,item,rating,time",
+    "--out",
+    out,
+    "--user",
+    "user",
+    "--item",
+    "item",
+    "--rating",
+    "rating",
+    "--time",
+    "time",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    readFileSync(join(out, "ml-100k.inter"), "utf8"),
+    `${HEAD}186\t302\t3\t891717742\n196\t377\t1\t878887116\n196\t242\t3\t881250949\n`,
+  );
+});
+
+test("recipe: Amazon reviews as JSON lines (ids keep their leading zeros)", () => {
+  const out = join(root, "amazon");
+  const r = demure([
+    "import",
+    join(fixtures, "reviews.jsonl"),
+    "--out",
+    out,
+    "--user",
+    "reviewerID",
+    "--item",
+    "asin",
+    "--rating",
+    "overall",
+    "--time",
+    "unixReviewTime",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    readFileSync(join(out, "amazon.inter"), "utf8"),
+    `${HEAD}A14VAT5EAX3D9S\t0000013714\t4\t1363392000\nA2SUAM1J3GNN3B\t0000013714\t5\t1393545600\nA2SUAM1J3GNN3B\t0000031852\t3\t1393545600\n`,
+  );
+});
+
+test("--query reads the log through a DuckDB query", () => {
+  const out = join(root, "q");
+  const sql = `SELECT * FROM read_csv('${join(fixtures, "ratings.dat")}', delim='::', header=false, names=['user','item','rating','time'])`;
+  const r = demure([
+    "import",
+    "--query",
+    sql,
+    "--out",
+    out,
+    "--user",
+    "user",
+    "--item",
+    "item",
+    "--time",
+    "time",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(lastJson(r.stdout).format, "query");
+  assert.match(
+    readFileSync(join(out, "q.inter"), "utf8"),
+    /^user_id:token\titem_id:token\ttimestamp:float\n1\t1193\t978300760\n/,
+  );
+});
