@@ -6,6 +6,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerEvaluate } from "./commands/evaluate.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerGenerate } from "./commands/generate.js";
+import { registerIndex } from "./commands/index.js";
 import { registerRecommend } from "./commands/recommend.js";
 import { registerServe } from "./commands/serve.js";
 import { registerTrain } from "./commands/train.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRecommend(program);
   registerExplain(program);
   registerServe(program);
+  registerIndex(program);
   registerGenerate(program);
   registerBench(program);
   program.commands.forEach(function exitOverrideAll(c: Command): void {
