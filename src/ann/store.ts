@@ -36,7 +36,7 @@ export interface IndexOptions {
   maxIterations?: number;
   /** Training rows per partition sampled for k-means (LanceDB's default 256). */
   sampleRate?: number;
-  /** true: a flat table (exact scan); false: IVF_PQ; default: flat below FLAT_BELOW items. */
+  /** true: a flat table (exact scan); false: IVF_PQ; default: flat below FLAT_BELOW items unless partitions or sub-vectors are given. */
   flat?: boolean;
 }
 
@@ -161,7 +161,10 @@ export async function writeIndex(
   const metric = opts.metric ?? "dot";
   if (metric !== "dot")
     throw new UserError(`--metric: only dot is supported (the scorer is an inner product)`);
-  const flat = opts.flat ?? numItems < FLAT_BELOW;
+  // Asked-for IVF settings mean IVF, whatever the size.
+  const flat =
+    opts.flat ??
+    (numItems < FLAT_BELOW && opts.partitions === undefined && opts.subVectors === undefined);
   const partitions = opts.partitions ?? Math.max(1, Math.round(Math.sqrt(numItems)));
   const subVectors = opts.subVectors ?? Math.ceil((dim + 1) / 4);
   if (!flat && partitions > numItems)

@@ -24,10 +24,14 @@ export function registerIndex(program: Command): void {
     )
     .requiredOption("--run <dir>", "run directory written by `demure train`")
     .option("--metric <metric>", "distance: dot (the scorer's inner product; the only one)", "dot")
-    .option("--partitions <n>", "IVF partitions (default √items)", positiveInt("--partitions"))
+    .option(
+      "--partitions <n>",
+      "IVF partitions (default √items; with it or --sub-vectors even a small catalogue gets IVF_PQ)",
+      positiveInt("--partitions"),
+    )
     .option(
       "--sub-vectors <m>",
-      "PQ sub-vectors, a divisor of the vectors' dimension (default dimension / 4)",
+      "PQ sub-vectors (default ⌈(dimension + 1) / 4⌉; the stored vectors are padded to a multiple)",
       positiveInt("--sub-vectors"),
     )
     .option(
@@ -40,7 +44,10 @@ export function registerIndex(program: Command): void {
       "re-rank limit × r PQ candidates on the full vectors (default 10)",
       positiveInt("--refine-factor"),
     )
-    .option("--flat", "a flat table (exact scan), whatever the catalogue's size")
+    .option(
+      "--flat",
+      "a flat table (exact scan), whatever the catalogue's size (the default below 4096 items)",
+    )
     .option("--json", "print one JSON object as the last stdout line")
     .action(async (flags: IndexFlags) => {
       const out = makeOutput(flags.json === true);
