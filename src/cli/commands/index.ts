@@ -26,7 +26,7 @@ export function registerIndex(program: Command): void {
     .option("--metric <metric>", "distance: dot (the scorer's inner product; the only one)", "dot")
     .option(
       "--partitions <n>",
-      "IVF partitions (default √items; with it or --sub-vectors even a small catalogue gets IVF_PQ)",
+      "IVF partitions (default √items, at most 256; with it or --sub-vectors even a small catalogue gets IVF_PQ)",
       positiveInt("--partitions"),
     )
     .option(
@@ -36,7 +36,7 @@ export function registerIndex(program: Command): void {
     )
     .option(
       "--nprobes <n>",
-      "partitions searched per query (default partitions / 20)",
+      "partitions searched per query (default 5/32 of them: 40 of 256)",
       positiveInt("--nprobes"),
     )
     .option(
