@@ -272,7 +272,7 @@ export class AnnIndex {
     ) {
       throw new UserError(
         `stale index: it was built from other parameters or data than the run's ${RUN_FILES.best} now (the run was retrained since); ` +
-          `rebuild it with \`demure index --run ${run.dir}\`, or serve without it with --exact`,
+          `rebuild it with \`demure index --run ${run.dir}\`, or go without it (\`serve --exact\`, \`recommend\` without \`--ann\`)`,
         { file: metaPath },
       );
     }

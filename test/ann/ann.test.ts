@@ -82,7 +82,7 @@ describe("approximate top-k through RUN/index", () => {
         e instanceof UserError &&
         /stale index/.test(e.message) &&
         /demure index --run/.test(e.message) &&
-        /--exact/.test(e.message),
+        /serve --exact/.test(e.message),
     );
   });
 
