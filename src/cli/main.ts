@@ -7,6 +7,7 @@ import { registerEvaluate } from "./commands/evaluate.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerImport } from "./commands/import.js";
+import { registerIndex } from "./commands/index.js";
 import { registerRecommend } from "./commands/recommend.js";
 import { registerServe } from "./commands/serve.js";
 import { registerTrain } from "./commands/train.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRecommend(program);
   registerExplain(program);
   registerServe(program);
+  registerIndex(program);
   registerGenerate(program);
   registerImport(program);
   registerBench(program);

@@ -277,6 +277,12 @@ export class DemureRecommender implements Recommender {
 
   /** Scores of every item [B, N+1] as one product (the best interest's, for K interests). */
   private scores(states: Tensor, p: Pass): Float32Array {
+    const s = matmul(this.interestQueries(states, p), this.catalogue(p), { transB: true }).data;
+    return maxOverInterests(s, this.backbone.interests, this.numItems + 1);
+  }
+
+  /** The query rows [B·K, M·d] of states [B, d] or [B, K, d]: each interest through its user's weights. */
+  private interestQueries(states: Tensor, p: Pass): Tensor {
     const k = this.backbone.interests;
     const rows = interestRows(states);
     const w =
@@ -286,8 +292,21 @@ export class DemureRecommender implements Recommender {
             p.w,
             Int32Array.from({ length: rows.shape[0]! }, (_, i) => Math.floor(i / k)),
           );
-    const s = matmul(this.query(rows, w), this.catalogue(p), { transB: true }).data;
-    return maxOverInterests(s, k, this.numItems + 1);
+    return this.query(rows, w);
+  }
+
+  /**
+   * The two factors of `scoreAll`: its scores are max over each row's K
+   * interests of `queries` [B·K, M·d] times `catalogue` [N+1, M·d]
+   * transposed (the gated user vectors and the concatenated item views), so
+   * an inner-product index over the catalogue answers the same ranking.
+   */
+  scoringFactors(batch: SeqBatch): { queries: Tensor; catalogue: Tensor } {
+    return noGrad(() => {
+      const p = this.pass(batch);
+      const queries = this.interestQueries(this.userState(p, p.w, false), p);
+      return { queries, catalogue: this.catalogue(p) };
+    });
   }
 
   /** L_rec of the picked states [B, d] and any extra rows the backbone asked for (BERT4Rec's masked positions). */

@@ -1,5 +1,7 @@
 import { basename } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { annRecommendForHistory, annRecommendForUser } from "../ann/search.js";
+import type { AnnIndex } from "../ann/store.js";
 import { explainUser, modalityValue } from "../demure/explain.js";
 import { type PoiSummary, summarizePoi } from "../demure/poi-summary.js";
 import { DemureRecommender } from "../demure/recommender.js";
@@ -21,7 +23,12 @@ const idParam = {
  * used as a path). Numbers in queries and bodies are bounded, and the
  * server's validator rejects NaN and ±Infinity (`strictNumbers`).
  */
-export function apiRoutes(app: FastifyInstance, run: LoadedRun, maxK: number): void {
+export function apiRoutes(
+  app: FastifyInstance,
+  run: LoadedRun,
+  maxK: number,
+  ann: AnnIndex | null = null,
+): void {
   const kQuery = {
     type: "object",
     properties: { k: { type: "integer", minimum: 1, maximum: maxK, default: 10 } },
@@ -39,6 +46,9 @@ export function apiRoutes(app: FastifyInstance, run: LoadedRun, maxK: number): v
     dataset: ds.name,
     users: ds.numUsers,
     items: ds.numItems,
+    // How top-k is found: the run's index (RUN/index/) or an exact scan of every item.
+    search: ann === null ? "exact" : "ann",
+    ...(ann === null ? {} : { index: { kind: ann.meta.kind, items: ann.meta.items } }),
   }));
 
   app.get(
@@ -68,7 +78,9 @@ export function apiRoutes(app: FastifyInstance, run: LoadedRun, maxK: number): v
       const { id } = req.params as { id: string };
       const { k } = req.query as { k: number };
       if (!ds.userIndex.has(id)) throw notFound(`unknown user "${id}"`);
-      return { user: id, k, items: recommendForUser(run, id, k) };
+      const items =
+        ann === null ? recommendForUser(run, id, k) : await annRecommendForUser(run, ann, id, k);
+      return { user: id, k, items };
     },
   );
 
@@ -100,7 +112,11 @@ export function apiRoutes(app: FastifyInstance, run: LoadedRun, maxK: number): v
           `unknown item ids: ${unknown.slice(0, 10).join(", ")}${unknown.length > 10 ? ", …" : ""}`,
         );
       const history = Int32Array.from(body.items, (i) => ds.itemIndex.get(i)!);
-      return { k: body.k, items: recommendForHistory(run, history, body.k) };
+      const items =
+        ann === null
+          ? recommendForHistory(run, history, body.k)
+          : await annRecommendForHistory(run, ann, history, body.k);
+      return { k: body.k, items };
     },
   );
 

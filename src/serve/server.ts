@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import type { AnnIndex } from "../ann/store.js";
 import type { LoadedRun } from "../train/run.js";
 import { bearerAuth } from "./auth.js";
 import {
@@ -41,6 +42,11 @@ export interface ServeOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Connection, lag, time and size limits (defaults: `DEFAULT_LIMITS`). */
   limits?: Partial<Limits>;
+  /**
+   * Answer recommendations through this approximate nearest-neighbour index
+   * of the run's items (`AnnIndex.open`); none: exact top-k.
+   */
+  ann?: AnnIndex | null;
 }
 
 /** Routes anyone may ask for: the health check and the page (which holds no data). */
@@ -92,7 +98,7 @@ export function buildServer(run: LoadedRun, opts: ServeOptions = {}): FastifyIns
   });
   rejectNonFinite(app);
   const routes = routeMethods(app);
-  apiRoutes(app, run, opts.maxK ?? 1000);
+  apiRoutes(app, run, opts.maxK ?? 1000, opts.ann ?? null);
   pageRoutes(app);
   app.after(() => methodNotAllowed(app, routes));
   return app;

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { AnnIndex } from "../../ann/store.js";
 import { checkToken } from "../../serve/auth.js";
 import { isLoopback, parseAllowedHosts } from "../../serve/host-check.js";
 import { DEFAULT_LIMITS } from "../../serve/limits.js";
@@ -21,6 +22,7 @@ interface ServeFlags {
   maxConnections: number;
   maxEventLoopDelay: number;
   requestTimeout: number;
+  exact?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -74,6 +76,10 @@ export function registerServe(program: Command): void {
       positiveInt("--request-timeout"),
       DEFAULT_LIMITS.requestTimeoutMs,
     )
+    .option(
+      "--exact",
+      "exact top-k over every item even when the run has an index (RUN/index/, from `demure index`)",
+    )
     .action(async (flags: ServeFlags, cmd: Command) => {
       const out = makeOutput(flags.json === true);
       // Every flag is checked before the run is loaded.
@@ -83,7 +89,10 @@ export function registerServe(program: Command): void {
       const allowedHosts = parseAllowedHosts(flags.allowedHost);
       const run = await loadRun(flags.run, { dataDir: flags.data });
       for (const n of run.notes) out.note(n);
+      // The index answers when there is one (a stale one is refused), unless --exact.
+      const ann = flags.exact === true ? null : await AnnIndex.open(run);
       const app = buildServer(run, {
+        ann,
         logger: true,
         host: flags.host,
         token,
@@ -104,8 +113,14 @@ export function registerServe(program: Command): void {
       });
       if (!isLoopback(flags.host)) warnExposed(out.note, flags.host, token !== undefined, !!tls);
       out.result(
-        { address, run: run.dir, auth: token !== undefined, tls: tls !== undefined },
-        (r) => `serving ${r.run} at ${r.address} (Ctrl-C or SIGTERM to stop)`,
+        {
+          address,
+          run: run.dir,
+          auth: token !== undefined,
+          tls: tls !== undefined,
+          search: ann === null ? "exact" : "ann",
+        },
+        (r) => `serving ${r.run} at ${r.address}, ${r.search} top-k (Ctrl-C or SIGTERM to stop)`,
       );
       await new Promise<void>((resolve) => {
         const stop = () => {
