@@ -1,43 +1,15 @@
 import assert from "node:assert/strict";
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { chmodSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { buildRunIndex } from "../../src/ann/store.js";
 import { loadRun } from "../../src/train/run.js";
-import { bin } from "../cli/helpers.js";
+import { serve } from "../serve/spawn.js";
 import { trainedRuns } from "./fixture.js";
 
-/** `demure serve --port 0 --json` as a child process; resolves with its address line. */
-function serve(run: string, extra: string[] = []) {
-  const env: Record<string, string | undefined> = { ...process.env, DEMURE_QUIET: "1" };
-  delete env.DEMURE_TOKEN;
-  const child = spawn(
-    process.execPath,
-    // No load shedding: on a busy test machine a 503 is not what this test is about.
-    [bin, "serve", "--run", run, "--port", "0", "--max-event-loop-delay", "0", "--json", ...extra],
-    { env },
-  ) as ChildProcessWithoutNullStreams;
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d;
-  });
-  const ready = new Promise<{ address: string; search: string }>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d;
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (line) resolve(JSON.parse(line));
-    });
-    child.on("exit", (c) => reject(new Error(`serve exited with ${c}: ${stderr}`)));
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.on("exit", () => resolve());
-      child.kill("SIGTERM");
-    });
-  return { ready, stop };
+/** `demure serve` over `run`, without load shedding: on a busy test machine a 503 is not what this test is about. */
+function serveRun(run: string, extra: string[] = []) {
+  return serve(["--run", run, "--max-event-loop-delay", "0", ...extra]);
 }
 
 /** Every file and folder under `dir` with its size and modification time. */
@@ -106,9 +78,12 @@ describe("two replicas over one read-only run directory", () => {
   for (const mode of ["ann", "exact"] as const) {
     test(`${mode}: identical bodies from both, nothing written to the run directory`, async () => {
       const before = tree(run);
-      const replicas = [0, 1].map(() => serve(run, mode === "exact" ? ["--exact"] : []));
+      const replicas = [0, 1].map(() => serveRun(run, mode === "exact" ? ["--exact"] : []));
       try {
-        const ready = await Promise.all(replicas.map((r) => r.ready));
+        const ready = (await Promise.all(replicas.map((r) => r.ready))) as Array<{
+          address: string;
+          search: string;
+        }>;
         for (const r of ready) assert.equal(r.search, mode);
         const answers = await ask(ready.map((r) => r.address));
         for (const [a, b] of answers) assert.equal(a, b);
