@@ -54,84 +54,47 @@ const fixtures = join(
   "../../../test/import/fixtures",
 );
 
-test("recipe: MovieLens ratings.dat ('::' separated, no header)", () => {
-  const out = join(root, "ml-1m");
-  const r = demure([
-    "import",
-    join(fixtures, "ratings.dat"),
-    "--format",
-    "csv",
-    "--delimiter",
-    "::",
-    "--columns",
-    "user,item,rating,time",
-    "--out",
-    out,
-    "--user",
-    "user",
-    "--item",
-    "item",
-    "--rating",
-    "rating",
-    "--time",
-    "time",
-    "--json",
-  ]);
+/** Imports `file` into `root/name` with `flags`, and returns the written `.inter`. */
+function recipe(name: string, file: string[], flags: string[]): string {
+  const out = join(root, name);
+  const r = demure(["import", ...file, "--out", out, ...flags, "--json"]);
   assert.equal(r.code, 0, r.stderr);
+  return readFileSync(join(out, `${name}.inter`), "utf8");
+}
+const ratingCols = ["--user", "user", "--item", "item", "--rating", "rating", "--time", "time"];
+
+test("recipe: MovieLens ratings.dat ('::' separated, no header)", () => {
+  const inter = recipe(
+    "ml-1m",
+    [join(fixtures, "ratings.dat")],
+    ["--format", "csv", "--delimiter", "::", "--columns", "user,item,rating,time", ...ratingCols],
+  );
   assert.equal(
-    readFileSync(join(out, "ml-1m.inter"), "utf8"),
+    inter,
     `${HEAD}1\t1193\t5\t978300760\n1\t661\t3\t978302109\n2\t1193\t4\t978298413\n2\t3068\t4\t978299000\n`,
   );
 });
 
 test("recipe: MovieLens u.data (tab separated, no header)", () => {
-  const out = join(root, "ml-100k");
-  const r = demure([
-    "import",
-    join(fixtures, "u.data"),
-    "--format",
-    "tsv",
-    "--columns",
-    "user,item,rating,time",
-    "--out",
-    out,
-    "--user",
-    "user",
-    "--item",
-    "item",
-    "--rating",
-    "rating",
-    "--time",
-    "time",
-    "--json",
-  ]);
-  assert.equal(r.code, 0, r.stderr);
+  const inter = recipe(
+    "ml-100k",
+    [join(fixtures, "u.data")],
+    ["--format", "tsv", "--columns", "user,item,rating,time", ...ratingCols],
+  );
   assert.equal(
-    readFileSync(join(out, "ml-100k.inter"), "utf8"),
+    inter,
     `${HEAD}186\t302\t3\t891717742\n196\t377\t1\t878887116\n196\t242\t3\t881250949\n`,
   );
 });
 
 test("recipe: Amazon reviews as JSON lines (ids keep their leading zeros)", () => {
-  const out = join(root, "amazon");
-  const r = demure([
-    "import",
-    join(fixtures, "reviews.jsonl"),
-    "--out",
-    out,
-    "--user",
-    "reviewerID",
-    "--item",
-    "asin",
-    "--rating",
-    "overall",
-    "--time",
-    "unixReviewTime",
-    "--json",
-  ]);
-  assert.equal(r.code, 0, r.stderr);
+  const inter = recipe(
+    "amazon",
+    [join(fixtures, "reviews.jsonl")],
+    ["--user", "reviewerID", "--item", "asin", "--rating", "overall", "--time", "unixReviewTime"],
+  );
   assert.equal(
-    readFileSync(join(out, "amazon.inter"), "utf8"),
+    inter,
     `${HEAD}A14VAT5EAX3D9S\t0000013714\t4\t1363392000\nA2SUAM1J3GNN3B\t0000013714\t5\t1393545600\nA2SUAM1J3GNN3B\t0000031852\t3\t1393545600\n`,
   );
 });
