@@ -26,6 +26,15 @@ if grep -q EBADENGINE "$work/install.log"; then echo "EBADENGINE during install"
 if [ -e node_modules/demure/build ]; then echo "something was compiled" >&2; exit 1; fi
 bare npx demure --help >/dev/null
 bare npx demure demo --users 40 --epochs 1 --out "$work/my app/runs"
+# Every import format works without a compiler too: SQLite runs as WebAssembly.
+bare node -e '
+const { Database } = require("node-sqlite3-wasm");
+const db = new Database("log.sqlite");
+db.run("CREATE TABLE log (u TEXT, i TEXT, t INTEGER)");
+for (let n = 0; n < 12; n++) db.run("INSERT INTO log VALUES (?, ?, ?)", [`u${n % 3}`, `i${n % 4}`, n]);
+db.close();'
+bare npx demure import log.sqlite --table log --user u --item i --time t --out "$work/my app/imported" --json >/dev/null
+test "$(wc -l <"$work/my app/imported/imported.inter")" -eq 13 || { echo "SQLite import from the tarball lost rows" >&2; exit 1; }
 # With install scripts on (npm's default), the prebuilt addon is found and
 # nothing is compiled either.
 mkdir "$work/with scripts"

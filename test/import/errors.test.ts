@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import Database from "better-sqlite3";
+import sqlite from "node-sqlite3-wasm";
 import { demure, lastJson, tempDir } from "../cli/helpers.js";
+
+const { Database } = sqlite;
 
 const root = tempDir("import-errors");
 const f = (name: string, text: string) => {
@@ -14,7 +16,7 @@ const f = (name: string, text: string) => {
 
 const sqliteFile = join(root, "log.sqlite");
 const db = new Database(sqliteFile);
-db.prepare("CREATE TABLE events (u TEXT, i TEXT)").run();
+db.run("CREATE TABLE events (u TEXT, i TEXT)");
 db.close();
 mkdirSync(join(root, "adir"));
 const outFile = f("out-is-a-file", "x");

@@ -1,7 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import Database from "better-sqlite3";
+import sqlite from "node-sqlite3-wasm";
+
+const { Database } = sqlite;
 
 /** One row of the small shop log the format tests write in every format. */
 export interface LogRow {
@@ -75,16 +77,15 @@ export async function writeAllFormats(
   con.closeSync();
   db.closeSync();
   const lite = new Database(p.sqlite);
-  lite
-    .prepare(
-      "CREATE TABLE log (user INTEGER, item INTEGER, ts INTEGER, title TEXT, genre TEXT, price REAL)",
-    )
-    .run();
+  lite.run(
+    "CREATE TABLE log (user INTEGER, item INTEGER, ts INTEGER, title TEXT, genre TEXT, price REAL)",
+  );
+  const ins = lite.prepare("INSERT INTO log VALUES (?, ?, ?, ?, ?, ?)");
+  lite.exec("BEGIN");
+  for (const r of rows) ins.run([r.user, r.item, r.ts, r.title, r.genre.join("|"), r.price]);
+  lite.exec("COMMIT");
+  ins.finalize();
   lite.close();
-  const w = new Database(p.sqlite);
-  const ins = w.prepare("INSERT INTO log VALUES (?, ?, ?, ?, ?, ?)");
-  for (const r of rows) ins.run(r.user, r.item, r.ts, r.title, r.genre.join("|"), r.price);
-  w.close();
   return p;
 }
 
