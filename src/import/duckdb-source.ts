@@ -87,6 +87,12 @@ export async function openDuckDb(
       .columnTypes()
       .map((t, i) => ((t as { alias?: string }).alias === "JSON" ? i : -1))
       .filter((i) => i >= 0);
+    // A FLOAT (32-bit) value arrives as the double nearest it (0.1 as 0.10000000149011612):
+    // print it as the shortest text that reads back as the same float32, as the file means it.
+    const float32Cols = result
+      .columnTypes()
+      .map((t, i) => (/^FLOAT(\[\d*\])*$/.test(t.toString()) ? i : -1))
+      .filter((i) => i >= 0);
     return {
       label,
       format,
@@ -95,7 +101,10 @@ export async function openDuckDb(
         try {
           for await (const rows of result.yieldRowsJs()) {
             const cells = rows as Cell[][];
-            for (const r of cells) for (const i of jsonCols) r[i] = parseJson(r[i] ?? null);
+            for (const r of cells) {
+              for (const i of jsonCols) r[i] = parseJson(r[i] ?? null);
+              for (const i of float32Cols) r[i] = shortestFloat32(r[i] ?? null);
+            }
             yield cells;
           }
         } catch (e) {
@@ -108,6 +117,17 @@ export async function openDuckDb(
     close();
     throw await translate(e, label, format, o);
   }
+}
+
+/** A float32 cell (or list of them) as the shortest decimal that rounds back to it. */
+export function shortestFloat32(c: Cell): Cell {
+  if (Array.isArray(c)) return c.map(shortestFloat32);
+  if (typeof c !== "number" || !Number.isFinite(c) || Math.fround(c) !== c) return c;
+  for (let p = 1; p < 9; p++) {
+    const v = Number(c.toPrecision(p));
+    if (Math.fround(v) === c) return v;
+  }
+  return Number(c.toPrecision(9));
 }
 
 /** A JSON column's text as a cell (objects become their JSON text, a token). */

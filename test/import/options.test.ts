@@ -123,3 +123,47 @@ test("--query reads the log through a DuckDB query", () => {
     /^user_id:token\titem_id:token\ttimestamp:float\n1\t1193\t978300760\n/,
   );
 });
+
+test("FLOAT (32-bit) values print as the shortest text that reads back as the same float", () => {
+  const out = join(root, "f32");
+  const sql =
+    "SELECT * FROM (VALUES (1, 'a', 1, CAST(0.1 AS FLOAT), [CAST(0.3 AS FLOAT), CAST(2.5 AS FLOAT)]), " +
+    "(2, 'b', 2, CAST(1e-7 AS FLOAT), [CAST(-1.1 AS FLOAT)])) t(u, i, t, price, vec)";
+  const r = demure(
+    ["import", "--query", sql, "--out", out, "--user", "u", "--item", "i", "--time", "t"].concat([
+      "--item-col",
+      "price:float",
+      "--item-col",
+      "vec:float_seq",
+      "--json",
+    ]),
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    readFileSync(join(out, "f32.item"), "utf8"),
+    "item_id:token\tprice:float\tvec:float_seq\na\t0.1\t0.3 2.5\nb\t1e-7\t-1.1\n",
+  );
+});
+
+test("shortestFloat32 reads back as the same float32 and no shorter text does", async () => {
+  const { shortestFloat32 } = await import("../../src/import/duckdb-source.js");
+  const bits = new Uint32Array(1);
+  const f = new Float32Array(bits.buffer);
+  let seed = 12345;
+  for (let n = 0; n < 20000; n++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    bits[0] = seed;
+    const x = f[0] as number;
+    if (!Number.isFinite(x)) continue;
+    const y = shortestFloat32(x) as number;
+    assert.equal(Math.fround(y), x);
+    const digits = String(y)
+      .replace(/e.*$/, "")
+      .replace(/[-.]/g, "")
+      .replace(/^0+|0+$/g, "").length;
+    assert.ok(digits <= 9, String(y));
+    if (digits > 1) assert.notEqual(Math.fround(Number(x.toPrecision(digits - 1))), x, String(y));
+  }
+  assert.equal(shortestFloat32(Math.fround(0.1)), 0.1);
+  assert.deepEqual(shortestFloat32([Math.fround(0.3), null]), [0.3, null]);
+});
