@@ -68,10 +68,29 @@ export function applyLimits(app: FastifyInstance, limits: Limits): void {
   app.server.maxConnections = limits.maxConnections;
   app.server.headersTimeout = limits.headersTimeoutMs;
   if (limits.maxEventLoopDelayMs > 0) {
+    // Start-up (compiling the routes' schemas, binding) blocks the loop once; the
+    // lag sample that spans it would shed the very first requests. For two sample
+    // intervals after the server is ready, a high lag is the start-up's, not load.
+    let graceUntil = Number.POSITIVE_INFINITY;
+    app.addHook("onReady", async () => {
+      graceUntil = performance.now() + 2 * limits.sampleIntervalMs;
+    });
     app.register(underPressure, {
       maxEventLoopDelay: limits.maxEventLoopDelayMs,
       sampleInterval: limits.sampleIntervalMs,
-      retryAfter: limits.retryAfterS,
+      pressureHandler: (_req, reply) => {
+        if (performance.now() < graceUntil) return undefined;
+        reply.status(503).header("Retry-After", String(limits.retryAfterS));
+        return Promise.reject(overloaded());
+      },
     });
   }
+}
+
+/** The error a shed request ends in (answered as a 503 problem by errors.ts). */
+function overloaded(): Error {
+  return Object.assign(new Error("Service Unavailable"), {
+    code: "FST_UNDER_PRESSURE",
+    statusCode: 503,
+  });
 }
