@@ -34,32 +34,49 @@ export interface EvalBatch extends SeqBatch {
 /**
  * Training examples RecBole-style: every prefix of a user's training part is
  * one example. For train part t_0..t_{m-1}, the examples are (history
- * t_0..t_{k-1}, target t_k) for k = 1..m-1.
+ * t_0..t_{k-1}, target t_k) for k = 1..m-1. Examples are numbered users in
+ * order, then k ascending; nothing is stored per example: example e is found
+ * from the per-user first-example offsets (O(users) memory).
  */
 export interface TrainExamples {
   /** Number of examples. */
   count: number;
-  /** User of each example. */
-  users: Int32Array;
-  /** Position k of the target in the user's training part. */
-  positions: Int32Array;
+  /**
+   * `offsets[u]` is user u's first example, `offsets[numUsers] = count`; user u
+   * owns examples `offsets[u] .. offsets[u+1]-1`, with targets at k = 1, 2, ...
+   */
+  offsets: Int32Array;
+  /** User of example e (0 <= e < count). */
+  userOf(e: number): number;
+  /** Position k >= 1 of example e's target in its user's training part. */
+  positionOf(e: number): number;
 }
 
 /** Enumerates the training examples of a split (users in order, then positions). */
 export function trainingExamples(split: Pick<LeaveOneOutSplit, "train">): TrainExamples {
+  const users = split.train.length;
+  const offsets = new Int32Array(users + 1);
   let count = 0;
-  for (const t of split.train) count += Math.max(0, t.length - 1);
-  const users = new Int32Array(count);
-  const positions = new Int32Array(count);
-  let e = 0;
-  split.train.forEach((t, u) => {
-    for (let k = 1; k < t.length; k++) {
-      users[e] = u;
-      positions[e] = k;
-      e++;
+  for (let u = 0; u < users; u++) {
+    count += Math.max(0, (split.train[u] as Int32Array).length - 1);
+    if (count > 0x7fffffff) throw new UserError(`more than 2^31 - 1 training examples`);
+    offsets[u + 1] = count;
+  }
+  const userOf = (e: number): number => {
+    if (!(e >= 0 && e < count)) throw new RangeError(`example ${e} outside 0..${count - 1}`);
+    // The last user whose first example is <= e (users without examples share
+    // their offset with the next one, so take the last of equal offsets).
+    let lo = 0;
+    let hi = users - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if ((offsets[mid] as number) <= e) lo = mid;
+      else hi = mid - 1;
     }
-  });
-  return { count, users, positions };
+    return lo;
+  };
+  const positionOf = (e: number): number => e - (offsets[userOf(e)] as number) + 1;
+  return { count, offsets, userOf, positionOf };
 }
 
 /** Options of the batch builders. */
@@ -122,13 +139,19 @@ export function* trainBatches(
   for (let start = 0; start < order.length; start += batchSize) starts.push(start);
   const window = options.bucketBatches ?? 0;
   if (window > 0) {
-    const length = (e: number) => Math.min(examples.positions[e] as number, maxLength);
     for (let w = 0; w < starts.length; w += window) {
       const from = starts[w] as number;
       const to = Math.min(order.length, from + window * batchSize);
+      const ids = order.subarray(from, to);
+      const length = Int32Array.from(ids, (e) => Math.min(examples.positionOf(e), maxLength));
       // Stable sort: rows of equal length keep their shuffled order.
-      const sorted = Array.from(order.subarray(from, to)).sort((a, b) => length(a) - length(b));
-      order.set(sorted, from);
+      const sorted = Array.from(ids.keys()).sort(
+        (a, b) => (length[a] as number) - (length[b] as number),
+      );
+      order.set(
+        sorted.map((j) => ids[j] as number),
+        from,
+      );
       shuffleRange(starts, w, Math.min(starts.length, w + window), rng);
     }
   }
@@ -138,8 +161,8 @@ export function* trainBatches(
     const batch = emptyBatch(size, options.maxLength);
     for (let b = 0; b < size; b++) {
       const e = order[start + b] as number;
-      const u = examples.users[e] as number;
-      const k = examples.positions[e] as number;
+      const u = examples.userOf(e);
+      const k = e - (examples.offsets[u] as number) + 1;
       const seq = split.train[u] as Int32Array;
       fillRow(batch, b, seq, 0, k);
       batch.targets[b] = seq[k] as number;

@@ -61,7 +61,13 @@ export type {
   TokenModality,
   TokenSeqModality,
 } from "./modality-types.js";
-export { type EvalSet, type LeaveOneOutSplit, leaveOneOut, uniqueSorted } from "./split.js";
+export {
+  type EvalSet,
+  type LeaveOneOutSplit,
+  leaveOneOut,
+  seenOf,
+  uniqueSorted,
+} from "./split.js";
 export {
   assignGroups,
   groupSizes,

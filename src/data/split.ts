@@ -29,11 +29,15 @@ export interface EvalSet {
   targets: Int32Array;
   /** Full history (every item before the target, oldest first); views into the sequences. */
   histories: Int32Array[];
-  /**
-   * Items seen before the target, sorted ascending, no duplicates: the items to
-   * exclude from a full ranking when the protocol excludes history.
-   */
-  seen: Int32Array[];
+}
+
+/**
+ * The items seen before example e's target, sorted ascending, no duplicates:
+ * the items to exclude from a full ranking when the protocol excludes history.
+ * Computed on each call (an evaluation asks once per row), never stored.
+ */
+export function seenOf(set: { histories: readonly Int32Array[] }, e: number): Int32Array {
+  return uniqueSorted(set.histories[e] as Int32Array);
 }
 
 /** The result of {@link leaveOneOut}. */
@@ -55,8 +59,10 @@ export function leaveOneOut(sequences: readonly Int32Array[]): LeaveOneOutSplit 
     const seq = sequences[u] as Int32Array;
     const n = seq.length;
     if (n >= 3) {
-      train.push(seq.subarray(0, n - 2));
-      valid.push([u, seq.subarray(0, n - 2), seq[n - 2] as number]);
+      // The train part and the valid history are the same range: one view for both.
+      const prefix = seq.subarray(0, n - 2);
+      train.push(prefix);
+      valid.push([u, prefix, seq[n - 2] as number]);
       test.push([u, seq.subarray(0, n - 1), seq[n - 1] as number]);
     } else if (n === 2) {
       train.push(seq.subarray(0, 1));
@@ -73,15 +79,13 @@ function evalSet(examples: Array<[number, Int32Array, number]>): EvalSet {
   const users = new Int32Array(size);
   const targets = new Int32Array(size);
   const histories: Int32Array[] = [];
-  const seen: Int32Array[] = [];
   for (let e = 0; e < size; e++) {
     const [u, history, target] = examples[e] as [number, Int32Array, number];
     users[e] = u;
     targets[e] = target;
     histories.push(history);
-    seen.push(uniqueSorted(history));
   }
-  return { size, users, targets, histories, seen };
+  return { size, users, targets, histories };
 }
 
 /** The distinct values of `items`, ascending. */

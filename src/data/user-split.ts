@@ -25,12 +25,14 @@ export interface MultiTargetSet {
   size: number;
   /** User index of each example. */
   users: Int32Array;
-  /** The model's input: the first ⌊0.8 n⌋ items, oldest first (views into the sequences). */
+  /**
+   * The model's input: the first ⌊0.8 n⌋ items, oldest first (views into the
+   * sequences). Its distinct items, excluded from the ranking unless a target,
+   * are `seenOf(set, e)` (split.ts), computed when asked.
+   */
   histories: Int32Array[];
   /** The distinct items of the rest of the sequence, ascending. */
   targets: Int32Array[];
-  /** The distinct items of the input, ascending (excluded from the ranking unless a target). */
-  seen: Int32Array[];
 }
 
 /** The value {@link UserSplit.groups} holds for each part. */
@@ -147,13 +149,11 @@ function multiTargetSet(
 ): MultiTargetSet {
   const histories: Int32Array[] = [];
   const targets: Int32Array[] = [];
-  const seen: Int32Array[] = [];
   for (const u of users) {
     const seq = sequences[u] as Int32Array;
     const k = inputLength(seq.length);
     histories.push(seq.subarray(0, k));
-    seen.push(uniqueSorted(seq.subarray(0, k)));
     targets.push(uniqueSorted(seq.subarray(k)));
   }
-  return { size: users.length, users: Int32Array.from(users), histories, targets, seen };
+  return { size: users.length, users: Int32Array.from(users), histories, targets };
 }

@@ -1,5 +1,5 @@
 import { batchOfHistories, type SeqBatch } from "../data/batches.js";
-import type { EvalSet } from "../data/split.js";
+import { type EvalSet, seenOf } from "../data/split.js";
 import type { MultiTargetSet } from "../data/user-split.js";
 import { evaluateMultiTarget, type MultiTargetResult } from "../eval/multi-target.js";
 import { evaluateFullRanking, type FullRankingResult } from "../eval/ranking.js";
@@ -72,7 +72,7 @@ export function evaluateModel(
       order: byLength(set.histories, opts.maxLength),
       users: set.users,
       targets,
-      history: (row) => set.seen[row],
+      history: (row) => seenOf(set, row),
       scoreBatch: (rows) => model.scoreAll(batchOfRows(set, rows, opts.maxLength)),
       batchSize: opts.batchSize,
       excludeHistory: opts.excludeHistory,
@@ -101,7 +101,7 @@ export function evaluateModelMultiTarget(
       order: byLength(set.histories, opts.maxLength),
       users: set.users,
       targets,
-      history: (row) => set.seen[row],
+      history: (row) => seenOf(set, row),
       scoreBatch: (rows) => model.scoreAll(inputBatch(set, rows, opts.maxLength)),
       batchSize: opts.batchSize,
       excludeHistory: opts.excludeHistory,

@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import { trainingExamples } from "../../src/data/batches.js";
 import { loadDataset } from "../../src/data/dataset.js";
 import { generatePlanted, writePlanted } from "../../src/data/planted.js";
+import { seenOf } from "../../src/data/split.js";
 import {
   assignGroups,
   groupSizes,
@@ -144,7 +145,7 @@ describe("user split (ComiRec)", () => {
       assert.equal(set.size, 3);
       for (let e = 0; e < set.size; e++) {
         assert.deepEqual([...set.histories[e]!], [1, 2, 3, 4, 5, 6, 7, 8, 2, 9]);
-        assert.deepEqual([...set.seen[e]!], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert.deepEqual([...seenOf(set, e)], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
         // 9 and 10 repeat after the cut: distinct targets; 9 is also in the input and stays.
         assert.deepEqual([...set.targets[e]!], [9, 10]);
       }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { loadDataset } from "../../src/data/dataset.js";
 import { generatePlanted, writePlanted } from "../../src/data/planted.js";
+import { seenOf } from "../../src/data/split.js";
 import { userSplit } from "../../src/data/user-split.js";
 import { resolveConfig } from "../../src/train/config.js";
 import { train } from "../../src/train/trainer.js";
@@ -77,7 +78,7 @@ test("sasrec learns the planted pattern under the user split (recall@20 far abov
   let random = 0;
   for (let e = 0; e < held.size; e++) {
     const targets = new Set(held.targets[e]);
-    const excluded = [...held.seen[e]!].filter((i) => !targets.has(i)).length;
+    const excluded = [...seenOf(held, e)].filter((i) => !targets.has(i)).length;
     random += Math.min(1, 20 / (ds.numItems - excluded));
   }
   random /= held.size;

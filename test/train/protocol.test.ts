@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { SeqBatch } from "../../src/data/batches.js";
+import { seenOf } from "../../src/data/split.js";
 import { userSplit } from "../../src/data/user-split.js";
 import type { Tensor } from "../../src/engine/index.js";
 import { evaluateMultiTarget } from "../../src/eval/multi-target.js";
@@ -52,7 +53,7 @@ describe("protocol: the split and the metrics a config asks for", () => {
       numItems,
       users: direct.test.users,
       targets: direct.test.targets,
-      history: (e) => direct.test.seen[e],
+      history: (e) => seenOf(direct.test, e),
       scoreBatch: (rows) =>
         fakeModel().scoreAll({
           size: rows.length,

@@ -95,12 +95,23 @@ export function columnBuilder(
   const { name, column } = field;
   switch (field.type) {
     case "token": {
+      // Repeated values (a user's or item's id on each of its rows) share one
+      // string: each row costs a pointer, not a string of its own.
       const values: string[] = [];
+      let pool: Map<string, string> | null = new Map();
       return {
         add: (raw) => {
-          values.push(raw);
+          let s = pool?.get(raw);
+          if (s === undefined) {
+            s = ownCopy(raw);
+            pool?.set(s, s);
+          }
+          values.push(s);
         },
-        finish: () => ({ name, type: "token", column, values }),
+        finish: () => {
+          pool = null;
+          return { name, type: "token", column, values };
+        },
       };
     }
     case "token_seq": {
@@ -113,7 +124,7 @@ export function columnBuilder(
       };
     }
     case "float": {
-      const values: number[] = [];
+      const values = new GrowingFloat64();
       return {
         add: (raw, line) => {
           const s = raw.trim();
@@ -136,7 +147,7 @@ export function columnBuilder(
           }
           values.push(v);
         },
-        finish: () => ({ name, type: "float", column, values: Float64Array.from(values) }),
+        finish: () => ({ name, type: "float", column, values: values.finish() }),
       };
     }
     case "float_seq":
@@ -214,4 +225,33 @@ function floatSeqBuilder(field: FieldSpec, file: string, ragged: boolean): Colum
       offsets: Int32Array.from(offsets),
     }),
   };
+}
+
+/**
+ * `s` in a string of its own. A field cut from a line may be a slice that
+ * keeps the whole read chunk (up to 1 MiB of text) alive; a kept id must not.
+ * Short strings (V8 copies those under 13 characters) come back as they are.
+ */
+function ownCopy(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, "utf8").toString("utf8");
+}
+
+/** A Float64Array that doubles as it fills (8 bytes a value, not a JS array's boxed numbers). */
+class GrowingFloat64 {
+  private buf = new Float64Array(1024);
+  private size = 0;
+
+  push(v: number): void {
+    if (this.size === this.buf.length) {
+      const grown = new Float64Array(this.buf.length * 2);
+      grown.set(this.buf);
+      this.buf = grown;
+    }
+    this.buf[this.size++] = v;
+  }
+
+  /** The values pushed, in a buffer of exactly their length. */
+  finish(): Float64Array {
+    return this.buf.slice(0, this.size);
+  }
 }

@@ -36,7 +36,8 @@ export async function readAtomicFile(
 ): Promise<AtomicTable> {
   let fields: FieldSpec[] | null = null;
   let builders: ReturnType<typeof columnBuilder>[] = [];
-  const lines: number[] = [];
+  let lines = new Int32Array(1024);
+  let rows = 0;
   const scanOptions =
     options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes };
   await scanLines(
@@ -65,7 +66,12 @@ export async function readAtomicFile(
       for (let c = 0; c < parts.length; c++) {
         (builders[c] as ReturnType<typeof columnBuilder>).add(parts[c] as string, line);
       }
-      lines.push(line);
+      if (rows === lines.length) {
+        const grown = new Int32Array(lines.length * 2);
+        grown.set(lines);
+        lines = grown;
+      }
+      lines[rows++] = line;
       return true;
     },
     scanOptions,
@@ -80,8 +86,8 @@ export async function readAtomicFile(
     file,
     fields,
     columns: builders.map((b) => b.finish()),
-    rows: lines.length,
-    lines: Int32Array.from(lines),
+    rows,
+    lines: lines.slice(0, rows),
   };
 }
 
