@@ -20,6 +20,8 @@ export interface DatasetOptions {
   maxLineBytes?: number;
   /** Read only `NAME.inter` (no modalities): enough to map interactions onto a trained run. */
   interactionsOnly?: boolean;
+  /** Keep per-interaction timestamps after ordering by them (default true; training does not). */
+  keepTimestamps?: boolean;
 }
 
 /** A loaded dataset: index spaces, time-ordered sequences and item modalities. */
@@ -40,7 +42,7 @@ export interface Dataset {
   itemIndex: Map<string, number>;
   /** Per user, item indices ordered by timestamp (ties in file order). */
   sequences: Int32Array[];
-  /** Per user, timestamps matching `sequences` (null without a timestamp column). */
+  /** Per user, timestamps matching `sequences` (null without a timestamp column or `keepTimestamps`). */
   timestamps: Float64Array[] | null;
   /** Item modalities, each indexed by item index. */
   modalities: Modality[];
@@ -113,6 +115,7 @@ export async function loadDataset(dir: string, options: DatasetOptions = {}): Pr
     ...(options.kcore === undefined ? {} : { kcore: options.kcore }),
     ...(itemRow === undefined ? {} : { knownItems: itemRow }),
     strictItems: options.strictItems ?? false,
+    keepTimestamps: options.keepTimestamps ?? true,
   });
   if (inter.removedByKcore > 0) {
     notes.push(`${options.kcore}-core filtering removed ${inter.removedByKcore} interactions`);

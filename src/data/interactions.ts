@@ -13,6 +13,11 @@ export interface InteractionOptions {
   knownItems?: ReadonlyMap<string, number>;
   /** Make an `.inter` item missing from `.item` an error (default false, as RecBole). */
   strictItems?: boolean;
+  /**
+   * Keep the timestamps once the sequences are ordered by them (default true).
+   * Training reads only the order: without them a log holds 8 B less per interaction.
+   */
+  keepTimestamps?: boolean;
 }
 
 /** Users, items and per-user sequences built from a `.inter` table. */
@@ -27,7 +32,7 @@ export interface Interactions {
   itemIndex: Map<string, number>;
   /** Per user, item indices ordered by timestamp, ties kept in file order. */
   sequences: Int32Array[];
-  /** Per user, the timestamps matching `sequences`, or null without a timestamp column. */
+  /** Per user, the timestamps matching `sequences`; null without a timestamp column or `keepTimestamps`. */
   timestamps: Float64Array[] | null;
   /** Interactions kept (after k-core). */
   numInteractions: number;
@@ -116,7 +121,8 @@ export function buildInteractions(
     fill[u] = (fill[u] as number) + 1;
   }
   const allItems = new Int32Array(kept);
-  const allTimes = times === undefined ? null : new Float64Array(kept);
+  const allTimes =
+    times === undefined || options.keepTimestamps === false ? null : new Float64Array(kept);
   const sequences: Int32Array[] = [];
   const timestamps: Float64Array[] | null = allTimes === null ? null : [];
   for (let u = 0; u < userIds.length; u++) {

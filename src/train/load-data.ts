@@ -5,7 +5,11 @@ import type { TrainConfig } from "./config.js";
 
 /** Load a dataset the way a config asks (k-core, noise modalities), checking modality names. */
 export async function loadForConfig(cfg: TrainConfig): Promise<Dataset> {
-  let ds = await loadDataset(cfg.data, cfg.kcore === null ? {} : { kcore: cfg.kcore });
+  // Models read only the time order, not the times: a run neither holds nor snapshots them.
+  let ds = await loadDataset(cfg.data, {
+    keepTimestamps: false,
+    ...(cfg.kcore === null ? {} : { kcore: cfg.kcore }),
+  });
   ds = withNoiseModalities(ds, cfg.noiseModalities, cfg.noiseDim, cfg.seed);
   if (cfg.modalities !== "all") {
     for (const name of cfg.modalities) {
