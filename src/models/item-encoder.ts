@@ -1,5 +1,14 @@
 import type { Dataset } from "../data/dataset.js";
-import { add, div, mul, normalInit, type Tensor, tensor } from "../engine/index.js";
+import {
+  add,
+  div,
+  embedding,
+  mul,
+  normalInit,
+  reshape,
+  type Tensor,
+  tensor,
+} from "../engine/index.js";
 import type { Rng } from "../util/rng.js";
 import { collectParams, type HasParams, Linear } from "./layers.js";
 import { IdEncoder, type ModalityEncoder, modalityEncoder } from "./modality-encoder.js";
@@ -92,12 +101,51 @@ export class ItemEncoder implements HasParams {
     });
   }
 
+  /**
+   * The views of the items `ids` only, each [ids.length, d]: row r equals
+   * row ids[r] of {@link views}, computed from those items' inputs alone
+   * (each modality gathers its rows before it encodes them).
+   */
+  viewRows(ids: Int32Array): Tensor[] {
+    const n = ids.length;
+    const column = (values: Float32Array) =>
+      tensor(
+        Float32Array.from(ids, (i) => values[i]!),
+        [n, 1],
+      );
+    return this.encoders.map((e, m) => {
+      const em = e.encodeRows(ids);
+      if (this.encoders.length === 1) return em;
+      const present = column(this.presentCols[m]!.data);
+      if (this.fusion === "mean") return mul(em, present);
+      const projected = mul(this.proj[m]!.forward(em), present);
+      return add(projected, mul(column(this.absentCols[m]!.data), this.missing[m]!));
+    });
+  }
+
   /** Combine views (optionally already weighted) into item vectors [numItems + 1, d]. */
   fuse(views: Tensor[]): Tensor {
+    return this.fuseWith(views, this.presentCount);
+  }
+
+  /** {@link fuse} for the views of the items `ids` ({@link viewRows}): [ids.length, d]. */
+  fuseRows(views: Tensor[], ids: Int32Array): Tensor {
+    if (this.encoders.length === 1 || this.fusion !== "mean") return this.fuseWith(views, null);
+    const count = this.presentCount.data;
+    return this.fuseWith(
+      views,
+      tensor(
+        Float32Array.from(ids, (i) => count[i]!),
+        [ids.length, 1],
+      ),
+    );
+  }
+
+  private fuseWith(views: Tensor[], count: Tensor | null): Tensor {
     let v = views[0]!;
     for (let m = 1; m < views.length; m++) v = add(v, views[m]!);
     if (this.encoders.length === 1) return v;
-    if (this.fusion === "mean") return div(v, this.presentCount);
+    if (this.fusion === "mean") return div(v, count!);
     return add(v, this.bias!);
   }
 
@@ -109,6 +157,20 @@ export class ItemEncoder implements HasParams {
   /** v_i for every item: [numItems + 1, d]. */
   encodeAll(): Tensor {
     return this.fuse(this.views());
+  }
+
+  /**
+   * v_i of the items `ids` only (repeats allowed, 0 = padding), shaped
+   * [...shape, d] (default [ids.length, d]): the rows of {@link encodeAll},
+   * at the cost of those rows alone.
+   */
+  encodeRows(ids: Int32Array, shape: number[] = [ids.length]): Tensor {
+    const first = this.encoders[0]!;
+    if (this.encoders.length === 1 && first instanceof IdEncoder) {
+      return embedding(first.table, ids, shape);
+    }
+    const v = this.fuseRows(this.viewRows(ids), ids);
+    return shape.length === 1 ? v : reshape(v, [...shape, this.dim]);
   }
 
   params(): Tensor[] {

@@ -25,6 +25,23 @@ export interface ModalityEncoder extends HasParams {
   readonly present: Float32Array;
   /** e^m for all items: [numItems + 1, d]. */
   encodeAll(): Tensor;
+  /**
+   * e^m of the given items only, [ids.length, d] (ids may repeat; 0 is the
+   * padding row): row r equals row ids[r] of {@link encodeAll}, computed
+   * from those items' inputs alone, so a step that scores a few thousand
+   * items does not pay for the whole catalogue.
+   */
+  encodeRows(ids: Int32Array): Tensor;
+}
+
+/** The rows `ids` of a row-major [*, dim] array, as a constant tensor [ids.length, dim]. */
+function gatherConstant(values: Float32Array, dim: number, ids: Int32Array): Tensor {
+  const out = new Float32Array(ids.length * dim);
+  for (let r = 0; r < ids.length; r++) {
+    const i = ids[r]!;
+    out.set(values.subarray(i * dim, (i + 1) * dim), r * dim);
+  }
+  return tensor(out, [ids.length, dim]);
 }
 
 export function presentMask(m: Modality, numItems: number): Float32Array {
@@ -55,6 +72,10 @@ export class IdEncoder implements ModalityEncoder {
     return this.table;
   }
 
+  encodeRows(ids: Int32Array): Tensor {
+    return embedding(this.table, ids);
+  }
+
   params(): Tensor[] {
     return [this.table];
   }
@@ -81,6 +102,13 @@ class TokenEncoder implements ModalityEncoder {
 
   encodeAll(): Tensor {
     return embedding(this.table, this.ids);
+  }
+
+  encodeRows(ids: Int32Array): Tensor {
+    return embedding(
+      this.table,
+      ids.map((i) => this.ids[i]!),
+    );
   }
 
   params(): Tensor[] {
@@ -110,6 +138,21 @@ class TokenSeqEncoder implements ModalityEncoder {
 
   encodeAll(): Tensor {
     return embeddingBagMean(this.table, this.ids, this.offsets);
+  }
+
+  encodeRows(ids: Int32Array): Tensor {
+    // The items' own token lists as a small CSR: same bags, same means.
+    const offsets = new Int32Array(ids.length + 1);
+    for (let r = 0; r < ids.length; r++) {
+      const i = ids[r]!;
+      offsets[r + 1] = offsets[r]! + this.offsets[i + 1]! - this.offsets[i]!;
+    }
+    const tokens = new Int32Array(offsets[ids.length]!);
+    for (let r = 0; r < ids.length; r++) {
+      const i = ids[r]!;
+      tokens.set(this.ids.subarray(this.offsets[i]!, this.offsets[i + 1]!), offsets[r]!);
+    }
+    return embeddingBagMean(this.table, tokens, offsets);
   }
 
   params(): Tensor[] {
@@ -145,6 +188,11 @@ class DenseEncoder implements ModalityEncoder {
 
   encodeAll(): Tensor {
     return matmul(this.values, this.proj);
+  }
+
+  encodeRows(ids: Int32Array): Tensor {
+    const dim = this.values.shape[1]!;
+    return matmul(gatherConstant(this.values.data, dim, ids), this.proj);
   }
 
   params(): Tensor[] {

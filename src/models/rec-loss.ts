@@ -8,7 +8,7 @@ import {
   mul,
   reshape,
   sum,
-  type Tensor,
+  Tensor,
   tensor,
 } from "../engine/index.js";
 import type { Rng } from "../util/rng.js";
@@ -20,6 +20,30 @@ import {
 } from "./sampler.js";
 
 /**
+ * The item side a loss scores against: every item's vector at once, or the
+ * vectors of just the items it asks for. A model that can encode a few rows
+ * without the whole catalogue (ItemEncoder.encodeRows) passes one of these,
+ * so the sampled and in-batch losses cost their candidates, not N.
+ */
+export interface Catalogue {
+  /** Every item's vector, [N + 1, D] (row 0 is padding). */
+  all(): Tensor;
+  /** The vectors of `ids` (repeats allowed, 0 = padding), [ids.length, D]. */
+  rows(ids: Int32Array): Tensor;
+}
+
+/** A catalogue given as a tensor [N + 1, D], or as rows on demand. */
+export type CatalogueLike = Tensor | Catalogue;
+
+function allOf(c: CatalogueLike): Tensor {
+  return c instanceof Tensor ? c : c.all();
+}
+
+function rowsOf(c: CatalogueLike, ids: Int32Array): Tensor {
+  return c instanceof Tensor ? embedding(c, ids) : c.rows(ids);
+}
+
+/**
  * The recommendation loss L_rec: how the user states (queries) are scored
  * against the catalogue during training. Every model calls it the same way,
  * so a loss is chosen by config, not by model.
@@ -29,9 +53,10 @@ export interface RecLoss {
   /**
    * Mean loss of `query` [R, D] predicting `targets` (R item indices; −1 =
    * ignore the row) over `catalogue` [N + 1, D] (row 0 is padding and never
-   * a candidate).
+   * a candidate). Full softmax reads the whole catalogue; the sampled and
+   * in-batch losses ask a {@link Catalogue} for their candidates' rows only.
    */
-  loss(query: Tensor, catalogue: Tensor, targets: Int32Array): Tensor;
+  loss(query: Tensor, catalogue: CatalogueLike, targets: Int32Array): Tensor;
 }
 
 /**
@@ -46,8 +71,8 @@ export const REMOVED = -1e9;
 export class FullSoftmax implements RecLoss {
   readonly kind = "ce";
 
-  loss(query: Tensor, catalogue: Tensor, targets: Int32Array): Tensor {
-    return crossEntropy(matmul(query, catalogue, { transB: true }), targets);
+  loss(query: Tensor, catalogue: CatalogueLike, targets: Int32Array): Tensor {
+    return crossEntropy(matmul(query, allOf(catalogue), { transB: true }), targets);
   }
 }
 
@@ -68,7 +93,7 @@ function gatherable(targets: Int32Array): Int32Array {
  */
 export function sampledSoftmax(
   query: Tensor,
-  catalogue: Tensor,
+  catalogue: CatalogueLike,
   targets: Int32Array,
   negatives: Int32Array,
   logQ: (item: number) => number,
@@ -78,8 +103,8 @@ export function sampledSoftmax(
   if (targets.length !== rows)
     throw new Error(`sampledSoftmax: ${targets.length} targets for ${rows} rows`);
   const ids = gatherable(targets);
-  const pos = sum(mul(query, embedding(catalogue, ids)), -1); // [R]
-  const neg = matmul(query, embedding(catalogue, negatives), { transB: true }); // [R, N]
+  const pos = sum(mul(query, rowsOf(catalogue, ids)), -1); // [R]
+  const neg = matmul(query, rowsOf(catalogue, negatives), { transB: true }); // [R, N]
   const logits = concat([reshape(pos, [rows, 1]), neg], 1);
   // Every row's negatives carry the same −logQ; a row's accidental hits are
   // found through where each item was drawn, not by comparing all R × N pairs.
@@ -113,14 +138,14 @@ export function sampledSoftmax(
  */
 export function inBatchSoftmax(
   query: Tensor,
-  catalogue: Tensor,
+  catalogue: CatalogueLike,
   targets: Int32Array,
   logP: (item: number) => number,
 ): Tensor {
   const rows = query.shape[0]!;
   if (targets.length !== rows)
     throw new Error(`inBatchSoftmax: ${targets.length} targets for ${rows} rows`);
-  const logits = matmul(query, embedding(catalogue, gatherable(targets)), { transB: true });
+  const logits = matmul(query, rowsOf(catalogue, gatherable(targets)), { transB: true });
   const colLogP = Float64Array.from(targets, (t) => (t >= 1 ? logP(t) : 0));
   const correction = allocUninit(rows * rows);
   const labels = new Int32Array(rows);
@@ -167,7 +192,7 @@ export class SampledSoftmax implements RecLoss {
     private readonly rng: Rng,
   ) {}
 
-  loss(query: Tensor, catalogue: Tensor, targets: Int32Array): Tensor {
+  loss(query: Tensor, catalogue: CatalogueLike, targets: Int32Array): Tensor {
     const sampler = this.sampler;
     if (sampler === null) throw noCounts("the sampled loss with the log-uniform sampler");
     const drawn = sampler.draw(this.negatives, this.rng);
@@ -189,7 +214,7 @@ export class InBatchSoftmax implements RecLoss {
 
   constructor(readonly popularity: ItemPopularity | null) {}
 
-  loss(query: Tensor, catalogue: Tensor, targets: Int32Array): Tensor {
+  loss(query: Tensor, catalogue: CatalogueLike, targets: Int32Array): Tensor {
     const pop = this.popularity;
     if (pop === null) throw noCounts("the in-batch loss");
     return inBatchSoftmax(query, catalogue, targets, (i) => pop.logProb(i));

@@ -4,7 +4,7 @@ import type { Backbone, SeqBatchShape } from "./backbones/backbone.js";
 import { interestRows, maxOverInterests, selectInterest } from "./interests.js";
 import type { ItemEncoder } from "./item-encoder.js";
 import type { HasParams } from "./layers.js";
-import type { RecLoss } from "./rec-loss.js";
+import type { Catalogue, RecLoss } from "./rec-loss.js";
 
 /**
  * RecBole's faces of a sequential recommender: a training loss for a batch and
@@ -87,6 +87,7 @@ export class SequentialRecommender implements Recommender {
   }
 
   loss(batch: SeqBatch): Tensor {
+    if (this.recLoss.kind !== "ce") return this.rowsLoss(batch);
     const v = this.encoder.encodeAll();
     const h = selectInterest(this.userStates(v, batch, true), embedding(v, batch.targets));
     const extra = this.backbone.extraRows?.() ?? null;
@@ -95,6 +96,27 @@ export class SequentialRecommender implements Recommender {
     targets.set(batch.targets);
     targets.set(extra.targets, batch.size);
     return this.recLoss.loss(concat([h, extra.states], 0), v, targets);
+  }
+
+  /**
+   * The sampled and in-batch losses: the history, the targets and the
+   * negatives are encoded as rows (ItemEncoder.encodeRows), never the whole
+   * catalogue, so a step costs its candidates rather than N. Row for row the
+   * same vectors as the full path.
+   */
+  private rowsLoss(batch: SeqBatch): Tensor {
+    const enc = this.encoder;
+    const { items, shape } = trimBatch(batch);
+    const seq = enc.encodeRows(items, [shape.batch, shape.length]);
+    const states = this.backbone.forward(seq, shape, true);
+    const h = states.rank === 3 ? selectInterest(states, enc.encodeRows(batch.targets)) : states;
+    const catalogue: Catalogue = { all: () => enc.encodeAll(), rows: (ids) => enc.encodeRows(ids) };
+    const extra = this.backbone.extraRows?.() ?? null;
+    if (extra === null) return this.recLoss.loss(h, catalogue, batch.targets);
+    const targets = new Int32Array(batch.size + extra.targets.length);
+    targets.set(batch.targets);
+    targets.set(extra.targets, batch.size);
+    return this.recLoss.loss(concat([h, extra.states], 0), catalogue, targets);
   }
 
   private readonly cache = new EvalCache<Tensor>();

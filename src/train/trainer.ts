@@ -51,7 +51,7 @@ export interface TrainHooks {
 }
 
 /** A seed for epoch e's shuffling and dropout, so a resumed run repeats the epoch exactly. */
-function epochSeed(seed: number, epoch: number): number {
+export function epochSeed(seed: number, epoch: number): number {
   return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch, 0x85ebca6b)) >>> 0;
 }
 
