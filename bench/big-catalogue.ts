@@ -147,7 +147,6 @@ function subset(set: EvalSet, n: number, rng: Rng): EvalSet {
     users: Int32Array.from(pick, (r) => set.users[r]!),
     targets: Int32Array.from(pick, (r) => set.targets[r]!),
     histories: pick.map((r) => set.histories[r]!),
-    seen: pick.map((r) => set.seen[r]!),
   };
 }
 const validSubset = subset(split.valid, evalUsers, new Rng(seed + 7919));
