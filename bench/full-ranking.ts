@@ -16,12 +16,11 @@
  */
 import { parseArgs } from "node:util";
 import { batchOfHistories } from "../src/data/batches.js";
-import type { Dataset } from "../src/data/dataset.js";
-import type { Modality } from "../src/data/modality-types.js";
 import { engineInfo, noGrad } from "../src/engine/index.js";
 import { resolveConfig } from "../src/train/config.js";
 import { buildModel } from "../src/train/model.js";
 import { Rng } from "../src/util/rng.js";
+import { catalogue } from "./catalogue.js";
 
 const usage =
   "usage: node dist/bench/full-ranking.js [--items N[,N]] [--users N] [--model sasrec|gru4rec] [--repeats N]";
@@ -53,42 +52,6 @@ const users = count("users", flags.users);
 const repeats = count("repeats", flags.repeats);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** A catalogue of `items` items with three token modalities, and `users` random histories of 50. */
-function catalogue(items: number, users: number): Dataset {
-  const rng = new Rng(0);
-  const token = (name: string, vocab: number): Modality => ({
-    kind: "token",
-    name,
-    source: "synthetic",
-    missingCount: 0,
-    vocab,
-    ids: Int32Array.from({ length: items + 1 }, (_, i) => (i === 0 ? 0 : 1 + rng.int(vocab))),
-    tokens: ["[PAD]", ...Array.from({ length: vocab }, (_, v) => `${name}${v}`)],
-  });
-  const sequences = Array.from({ length: users }, () =>
-    Int32Array.from({ length: 50 }, () => 1 + rng.int(items)),
-  );
-  const userIds = sequences.map((_, u) => String(u + 1));
-  const itemIds = Array.from({ length: items + 1 }, (_, i) => (i === 0 ? "[PAD]" : String(i)));
-  return {
-    name: "synthetic",
-    dir: "(memory)",
-    numUsers: users,
-    numItems: items,
-    numInteractions: users * 50,
-    userIds,
-    itemIds,
-    userIndex: new Map(userIds.map((id, u) => [id, u])),
-    itemIndex: new Map(itemIds.map((id, i) => [id, i])),
-    sequences,
-    timestamps: null,
-    modalities: [token("genre", 20), token("brand", 1000), token("year", 50)],
-    users: null,
-    files: [],
-    notes: [],
-  };
-}
 
 for (const items of sizes) {
   const ds = catalogue(items, users);

@@ -43,8 +43,10 @@ export interface MultiTargetOptions<S = ScoreBatch> {
   history?: (row: number) => ItemList | null | undefined;
   /** Scores for a batch of rows (the layout of `ranking.ts`'s {@link ScoreBatch}). */
   scoreBatch: S;
-  /** Rows per call to `scoreBatch` (default 256). */
+  /** Rows per call to `scoreBatch` (default 256), at most what `scoreBlockBytes` allows. */
   batchSize?: number;
+  /** Bytes one score block may take (default 64 MiB; `ranking.ts`'s `rowsPerBlock`). */
+  scoreBlockBytes?: number;
   /** Metric cutoffs (default [20, 50]). */
   cutoffs?: readonly number[];
   /** Remove history items that are not targets from the candidates (default true). */

@@ -11,7 +11,8 @@
  * target); a NaN target score gets the worst rank (the number of candidates).
  *
  * The model is not imported: scores arrive through a callback, a batch of users
- * at a time, so memory stays O(batch x items). Each row is scanned once in a
+ * at a time, so memory stays O(batch x items), and the batch is cut to fit a
+ * byte budget (64 MiB of scores by default) however large the catalogue. Each row is scanned once in a
  * tight loop; nothing is sorted except the (short) history.
  */
 import { UserError } from "../util/errors.js";
@@ -49,8 +50,10 @@ export interface FullRankingOptions<S = ScoreBatch> {
   history?: (row: number) => ItemList | null | undefined;
   /** Scores for a batch of rows. */
   scoreBatch: S;
-  /** Rows per call to `scoreBatch` (default 256). */
+  /** Rows per call to `scoreBatch` (default 256), at most what `scoreBlockBytes` allows. */
   batchSize?: number;
+  /** Bytes one score block may take (default {@link SCORE_BLOCK_BYTES}); see {@link rowsPerBlock}. */
+  scoreBlockBytes?: number;
   /** Metric cutoffs (default [5, 10, 20]). */
   cutoffs?: readonly number[];
   /** Remove history items from the candidates (default true). */
@@ -160,6 +163,30 @@ export function pessimisticRank(
   return above;
 }
 
+/**
+ * Default byte budget of one score block: 64 MiB, 16 Mi floats (16 rows at a
+ * million items, the whole 256-row batch up to 65 535 items).
+ */
+export const SCORE_BLOCK_BYTES = 64 * 2 ** 20;
+
+/**
+ * Rows per score block: `batchSize`, but no more than a block of
+ * `rows × (numItems + 1)` float32 scores fits in `budgetBytes`, and at least
+ * one. Ranks do not depend on it (each row is ranked on its own), so it only
+ * bounds memory: the block, and what the scorer allocates in proportion to it
+ * (a model's score product is the same size; K interests make it K times that).
+ */
+export function rowsPerBlock(
+  numItems: number,
+  batchSize: number,
+  budgetBytes: number = SCORE_BLOCK_BYTES,
+): number {
+  if (!(budgetBytes > 0)) {
+    throw new UserError(`scoreBlockBytes: expected a positive number, got ${budgetBytes}`);
+  }
+  return Math.min(batchSize, Math.max(1, Math.floor(budgetBytes / (4 * (numItems + 1)))));
+}
+
 interface Plan {
   numItems: number;
   rows: number[];
@@ -175,12 +202,14 @@ export interface RowPlanInput {
   /** Rows in all (one per user entry). */
   targets: ArrayLike<unknown>;
   batchSize?: number;
+  scoreBlockBytes?: number;
   order?: readonly number[];
 }
 
 /**
  * Checks the options the evaluators share and lists the rows to score, in
- * `order` (each row at most once), keeping those `hasTarget` accepts.
+ * `order` (each row at most once), keeping those `hasTarget` accepts. The
+ * batch size it returns is capped by the score-block budget ({@link rowsPerBlock}).
  */
 export function plannedRows(
   o: RowPlanInput,
@@ -198,6 +227,7 @@ export function plannedRows(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new UserError(`batchSize: expected a positive integer, got ${batchSize}`);
   }
+  const blockRows = rowsPerBlock(o.numItems, batchSize, o.scoreBlockBytes);
   const rows: number[] = [];
   if (o.order === undefined) {
     for (let r = 0; r < o.targets.length; r++) if (hasTarget(r)) rows.push(r);
@@ -211,7 +241,7 @@ export function plannedRows(
       if (hasTarget(r)) rows.push(r);
     }
   }
-  return { rows, batchSize };
+  return { rows, batchSize: blockRows };
 }
 
 /** A score block from `scoreBatch` must be a Float32Array of at least rows × width values. */
@@ -267,7 +297,8 @@ function finish(p: Plan, ranks: Int32Array): FullRankingResult {
 
 /**
  * Full-ranking evaluation of every row with a target, asking `scoreBatch` for
- * `batchSize` rows at a time. Returns the mean metrics, each row's rank and the
+ * `batchSize` rows at a time (fewer where a block of scores would pass
+ * `scoreBlockBytes`). Returns the mean metrics, each row's rank and the
  * number of evaluated rows. Memory beyond the score block: O(batch + history).
  */
 export function evaluateFullRanking(o: FullRankingOptions<ScoreBatch>): FullRankingResult {

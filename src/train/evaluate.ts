@@ -7,6 +7,8 @@ import type { Recommender } from "../models/recommender.js";
 
 export interface EvalOptions {
   batchSize: number;
+  /** Bytes one block of scores may take (default 64 MiB): caps `batchSize` on large catalogues. */
+  scoreBlockBytes?: number;
   maxLength: number;
   excludeHistory: boolean;
   cutoffs?: readonly number[];
@@ -76,6 +78,7 @@ export function evaluateModel(
       scoreBatch: (rows) => model.scoreAll(batchOfRows(set, rows, opts.maxLength)),
       batchSize: opts.batchSize,
       excludeHistory: opts.excludeHistory,
+      ...(opts.scoreBlockBytes === undefined ? {} : { scoreBlockBytes: opts.scoreBlockBytes }),
       ...(opts.cutoffs ? { cutoffs: opts.cutoffs } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     }),
@@ -105,6 +108,7 @@ export function evaluateModelMultiTarget(
       scoreBatch: (rows) => model.scoreAll(inputBatch(set, rows, opts.maxLength)),
       batchSize: opts.batchSize,
       excludeHistory: opts.excludeHistory,
+      ...(opts.scoreBlockBytes === undefined ? {} : { scoreBlockBytes: opts.scoreBlockBytes }),
       ...(opts.cutoffs ? { cutoffs: opts.cutoffs } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     }),
