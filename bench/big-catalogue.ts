@@ -8,7 +8,7 @@
  *
  *   node dist/bench/big-catalogue.js [--minutes 8] [--eval-every 60] [--eval-users 5000]
  *        [--negatives 1024] [--sampler log-uniform] [--users 100000] [--items 200000]
- *        [--seed 1] [--cache /tmp/demure-bigcat]
+ *        [--seed 1] [--cache /tmp/demure-bigcat] [--variant id|mm] [--clusters 8]
  *
  * The log is generated once with `demure generate planted` into the cache
  * folder and reused. Both losses start from the same initial parameters
@@ -44,7 +44,8 @@ import { Rng } from "../src/util/rng.js";
 
 const usage =
   "usage: node dist/bench/big-catalogue.js [--minutes M] [--eval-every S] [--eval-users N] " +
-  "[--negatives N] [--sampler uniform|log-uniform] [--users N] [--items N] [--seed S] [--cache DIR]";
+  "[--negatives N] [--sampler uniform|log-uniform] [--users N] [--items N] [--seed S] [--cache DIR] " +
+  "[--variant id|mm] [--clusters C]";
 
 function fail(message: string): never {
   console.error(`big-catalogue: ${message}\n${usage}`);
@@ -63,6 +64,8 @@ function parse() {
       items: { type: "string", default: "200000" },
       seed: { type: "string", default: "1" },
       cache: { type: "string", default: "/tmp/demure-bigcat" },
+      variant: { type: "string", default: "id" },
+      clusters: { type: "string", default: "8" },
     },
     strict: true,
     allowPositionals: false,
@@ -86,10 +89,13 @@ const evalUsers = Math.floor(positive("eval-users"));
 const seed = Math.floor(Number(f.seed));
 const users = Math.floor(positive("users"));
 const items = Math.floor(positive("items"));
+const clusters = Math.floor(positive("clusters"));
+const variant = f.variant;
+if (variant !== "id" && variant !== "mm") fail("--variant must be id or mm");
 const log = (msg: string) => console.error(`big-catalogue: ${msg}`);
 
 // The planted log, generated once and reused.
-const name = `planted-u${users}-i${items}-s0`;
+const name = `planted-u${users}-i${items}-c${clusters}-s0`;
 const dir = join(f.cache, name);
 if (!existsSync(join(dir, `${name}.inter`))) {
   log(`generating ${dir}`);
@@ -106,17 +112,14 @@ if (!existsSync(join(dir, `${name}.inter`))) {
       `${items}`,
       "--seed",
       "0",
-    ].concat(["--out", dir, "--name", name]),
+    ].concat(["--clusters", `${clusters}`, "--out", dir, "--name", name]),
     { stdio: ["ignore", "ignore", "inherit"] },
   );
 }
 
 function configOf(loss: "ce" | "sampled"): TrainConfig {
   const sampled = loss === "sampled" ? { negatives: Number(f.negatives), sampler: f.sampler } : {};
-  return resolveConfig(
-    { data: dir, model: "sasrec", variant: "id", loss, ...sampled, seed },
-    "flags",
-  );
+  return resolveConfig({ data: dir, model: "sasrec", variant, loss, ...sampled, seed }, "flags");
 }
 
 const base = configOf("ce");
@@ -262,7 +265,8 @@ console.log(
     items: ds.numItems,
     interactions,
     model: "sasrec",
-    variant: "id",
+    variant,
+    clusters,
     seed,
     engine: engineInfo(),
     batch_size: base.batchSize,
