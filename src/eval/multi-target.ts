@@ -22,9 +22,11 @@
 import { UserError } from "../util/errors.js";
 import { MULTI_TARGET_CUTOFFS, multiTargetMetrics } from "./multi-metrics.js";
 import {
+  type BlockScope,
   checkScores,
   HistoryScratch,
   type ItemList,
+  noScope,
   plannedRows,
   type ScoreBatch,
   type ScoreBatchAsync,
@@ -55,6 +57,8 @@ export interface MultiTargetOptions<S = ScoreBatch> {
   order?: readonly number[];
   /** Called after each batch with (rows done, rows to do). */
   onProgress?: (done: number, total: number) => void;
+  /** Runs one block's scoring and ranking (`ranking.ts`'s `FullRankingOptions.scope`). */
+  scope?: BlockScope;
 }
 
 /** Output of {@link evaluateMultiTarget}. */
@@ -235,9 +239,12 @@ function finish<S>(o: MultiTargetOptions<S>, positions: Int32Array[]): MultiTarg
  */
 export function evaluateMultiTarget(o: MultiTargetOptions<ScoreBatch>): MultiTargetResult {
   const { p, positions, scratch } = start(o);
+  const scope = o.scope ?? noScope;
   for (let at = 0; at < p.rows.length; at += p.batchSize) {
     const batch = p.rows.slice(at, at + p.batchSize);
-    rankBatch(o, p, batch, o.scoreBatch(batch, usersOf(o.users, batch)), positions, scratch);
+    scope(() =>
+      rankBatch(o, p, batch, o.scoreBatch(batch, usersOf(o.users, batch)), positions, scratch),
+    );
     o.onProgress?.(at + batch.length, p.rows.length);
   }
   return finish(o, positions);

@@ -66,7 +66,20 @@ export interface FullRankingOptions<S = ScoreBatch> {
   order?: readonly number[];
   /** Called after each batch with (rows done, rows to do). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Runs the scoring and ranking of one block (default: just runs it). A caller
+   * whose scores come from recycled buffers passes its scope here, so a block's
+   * scores are reused by the next block instead of being allocated anew; the
+   * scores are never read after `scope` returns.
+   */
+  scope?: BlockScope;
 }
+
+/** See {@link FullRankingOptions.scope}. */
+export type BlockScope = (block: () => void) => void;
+
+/** The scope a block runs in when none is given. */
+export const noScope: BlockScope = (block) => block();
 
 /** Output of {@link evaluateFullRanking}. */
 export interface FullRankingResult {
@@ -303,12 +316,14 @@ function finish(p: Plan, ranks: Int32Array): FullRankingResult {
  */
 export function evaluateFullRanking(o: FullRankingOptions<ScoreBatch>): FullRankingResult {
   const p = plan(o);
+  const scope = o.scope ?? noScope;
   const ranks = new Int32Array(o.targets.length);
   const scratch = new HistoryScratch();
   for (let start = 0; start < p.rows.length; start += p.batchSize) {
     const batch = p.rows.slice(start, start + p.batchSize);
-    const scores = o.scoreBatch(batch, usersOf(o.users, batch));
-    rankBatch(o, p, batch, scores, ranks, scratch);
+    scope(() =>
+      rankBatch(o, p, batch, o.scoreBatch(batch, usersOf(o.users, batch)), ranks, scratch),
+    );
     o.onProgress?.(start + batch.length, p.rows.length);
   }
   return finish(p, ranks);

@@ -1,6 +1,7 @@
 import { batchOfHistories, type SeqBatch } from "../data/batches.js";
 import { type EvalSet, seenOf } from "../data/split.js";
 import type { MultiTargetSet } from "../data/user-split.js";
+import { withBufferPool } from "../engine/index.js";
 import { evaluateMultiTarget, type MultiTargetResult } from "../eval/multi-target.js";
 import { evaluateFullRanking, type FullRankingResult } from "../eval/ranking.js";
 import type { Recommender } from "../models/recommender.js";
@@ -76,6 +77,7 @@ export function evaluateModel(
       targets,
       history: (row) => seenOf(set, row),
       scoreBatch: (rows) => model.scoreAll(batchOfRows(set, rows, opts.maxLength)),
+      scope: withBufferPool,
       batchSize: opts.batchSize,
       excludeHistory: opts.excludeHistory,
       ...(opts.scoreBlockBytes === undefined ? {} : { scoreBlockBytes: opts.scoreBlockBytes }),
@@ -106,6 +108,7 @@ export function evaluateModelMultiTarget(
       targets,
       history: (row) => seenOf(set, row),
       scoreBatch: (rows) => model.scoreAll(inputBatch(set, rows, opts.maxLength)),
+      scope: withBufferPool,
       batchSize: opts.batchSize,
       excludeHistory: opts.excludeHistory,
       ...(opts.scoreBlockBytes === undefined ? {} : { scoreBlockBytes: opts.scoreBlockBytes }),
