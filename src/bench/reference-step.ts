@@ -11,6 +11,7 @@ import {
   matmul,
   normalInit,
   relu,
+  resetProfile,
   scale,
   selectPositions,
   type Tensor,
@@ -122,6 +123,7 @@ export function runReferenceStep(
 ): StepResult {
   const step = makeReferenceStep();
   for (let i = 0; i < 3; i++) step();
+  resetProfile(); // DEMURE_PROFILE=1: the timed steps only
   const times: number[] = [];
   let loss = 0;
   for (let i = 0; i < steps; i++) {

@@ -22,4 +22,5 @@ export * from "./optim/adam.js";
 export * from "./optim/clip.js";
 export * from "./params-io.js";
 export { alloc, allocUninit, pooledFloats, withBufferPool } from "./pool.js";
+export { formatProfile, profileReport, profiling, resetProfile, timedSection } from "./profile.js";
 export * from "./tensor.js";

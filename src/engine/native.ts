@@ -1,5 +1,6 @@
 import { loadAddon } from "./addon-path.js";
 import { processThreads } from "./cpu-limit.js";
+import { profiling, timedKernel } from "./profile.js";
 
 /**
  * The compiled kernels (native/*.cc): prebuilt in the package, or built by
@@ -325,7 +326,8 @@ for (const name of kernelNames) {
     configurable: true,
     enumerable: true,
     get() {
-      const fn = load().kernels[name];
+      const raw = load().kernels[name];
+      const fn = profiling ? timedKernel(name, raw) : raw;
       Object.defineProperty(native, name, { value: fn, enumerable: true, writable: false });
       return fn;
     },

@@ -1,3 +1,5 @@
+import { profileMark } from "./profile.js";
+
 /**
  * Recycled float buffers for the training step. Inside `withBufferPool(fn)`,
  * op outputs and gradients come from size-classed free lists instead of fresh
@@ -131,6 +133,7 @@ export function recycle(buf: Float32Array): void {
 export function withBufferPool<T>(fn: () => T): T {
   if (active !== null) return fn();
   active = shared;
+  profileMark();
   try {
     return fn();
   } finally {

@@ -6,6 +6,7 @@
  */
 import { native } from "./native.js";
 import { alloc, allocUninit, recycle } from "./pool.js";
+import { profiling, recordForward, timedBackward } from "./profile.js";
 
 export type Shape = number[];
 
@@ -42,6 +43,8 @@ export class Tensor {
   backwardFn: (() => void) | null;
   /** Parameter name, for leaves that are trained. */
   name: string | undefined;
+  /** The op that made this tensor (only while profiling: profile.ts). */
+  op: string | undefined;
 
   constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
     if (data.length !== sizeOf(shape)) {
@@ -55,6 +58,7 @@ export class Tensor {
     this.parents = [];
     this.backwardFn = null;
     this.name = undefined;
+    this.op = undefined;
   }
 
   get size(): number {
@@ -114,7 +118,8 @@ export class Tensor {
     for (let i = order.length - 1; i >= 0; i--) {
       const node = order[i]!;
       if (node.backwardFn === null || node.grad === null) continue;
-      node.backwardFn();
+      if (profiling) timedBackward(node.op ?? "op", node.backwardFn);
+      else node.backwardFn();
       // Every op that reads this gradient has run (they come later in `order`),
       // so its buffer can serve the rest of the pass, unless it was handed on
       // to a parent as that parent's gradient (receiveGrad).
@@ -173,6 +178,7 @@ export function fromOp(
   backward: (out: Tensor) => void,
 ): Tensor {
   const out = new Tensor(data, shape);
+  if (profiling) out.op = recordForward();
   if (gradEnabled && parents.some((p) => p.requiresGrad)) {
     out.requiresGrad = true;
     out.parents = parents;

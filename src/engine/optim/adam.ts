@@ -1,4 +1,5 @@
 import { native } from "../native.js";
+import { timedSection } from "../profile.js";
 import type { Tensor } from "../tensor.js";
 
 /** Settings of Adam / AdamW. */
@@ -43,6 +44,10 @@ export class Adam {
 
   /** Apply one update from the parameters' current gradients (absent gradient: skipped). */
   update(): void {
+    timedSection("adam.update", () => this.apply());
+  }
+
+  private apply(): void {
     this.step++;
     this.params.forEach((p, i) => {
       if (p.grad === null) return;
@@ -64,7 +69,9 @@ export class Adam {
   }
 
   zeroGrad(): void {
-    for (const p of this.params) p.grad?.fill(0);
+    timedSection("adam.zeroGrad", () => {
+      for (const p of this.params) p.grad?.fill(0);
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import { native } from "../native.js";
+import { timedSection } from "../profile.js";
 import type { Tensor } from "../tensor.js";
 
 /**
@@ -12,14 +13,18 @@ export function clipGradNorm(
 ): number {
   if (norm > maxNorm && norm > 0) {
     const s = maxNorm / norm;
-    for (const p of params) if (p.grad !== null) native.scale(s, p.grad, p.grad, p.grad.length);
+    timedSection("clipGradNorm", () => {
+      for (const p of params) if (p.grad !== null) native.scale(s, p.grad, p.grad, p.grad.length);
+    });
   }
   return norm;
 }
 
 /** The global L2 norm of all gradients (NaN or Infinity when any gradient is). */
 export function gradNorm(params: Tensor[]): number {
-  let sq = 0;
-  for (const p of params) if (p.grad !== null) sq += native.sumSquares(p.grad, p.grad.length);
-  return Math.sqrt(sq);
+  return timedSection("gradNorm", () => {
+    let sq = 0;
+    for (const p of params) if (p.grad !== null) sq += native.sumSquares(p.grad, p.grad.length);
+    return Math.sqrt(sq);
+  });
 }
