@@ -242,6 +242,33 @@ Napi::Value SumCols(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// sumMiddle(x, out, outer, n, inner, accumulate) / spreadMiddle(g, y, outer, n, inner, accumulate)
+Napi::Value SumMiddle(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t outer = a.i64(2), n = a.i64(3), inner = a.i64(4);
+  if (outer < 0 || n < 0 || inner < 0) {
+    Napi::RangeError::New(info.Env(), "sumMiddle: negative size").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const float* x = a.f32(0, outer * n * inner);
+  float* out = a.f32(1, outer * inner);
+  if (a.ok) demure::kernels().sum_middle(x, out, outer, n, inner, a.flag(5));
+  return info.Env().Undefined();
+}
+
+Napi::Value SpreadMiddle(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t outer = a.i64(2), n = a.i64(3), inner = a.i64(4);
+  if (outer < 0 || n < 0 || inner < 0) {
+    Napi::RangeError::New(info.Env(), "spreadMiddle: negative size").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const float* g = a.f32(0, outer * inner);
+  float* y = a.f32(1, outer * n * inner);
+  if (a.ok) demure::kernels().spread_middle(g, y, outer, n, inner, a.flag(5));
+  return info.Env().Undefined();
+}
+
 bool check_indices(Args& a, const int32_t* idx, int64_t n, int64_t vocab) {
   if (!a.ok) return false;
   for (int64_t i = 0; i < n; ++i) {
@@ -482,6 +509,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares));
   exports.Set("sumRows", Napi::Function::New(env, SumRows));
   exports.Set("sumCols", Napi::Function::New(env, SumCols));
+  exports.Set("sumMiddle", Napi::Function::New(env, SumMiddle));
+  exports.Set("spreadMiddle", Napi::Function::New(env, SpreadMiddle));
   exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
   exports.Set("scatterAddRows", Napi::Function::New(env, ScatterAddRows));
   exports.Set("softmax", Napi::Function::New(env, Softmax));

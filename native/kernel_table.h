@@ -10,7 +10,8 @@
 #define DEMURE_KERNELS(X)                                                                          \
   X(sgemm_fallback)                                                                                \
   X(unary_forward) X(unary_backward) X(binary_forward) X(fill_rows) X(axpy) X(copy_rows) X(scale) \
-  X(mul_accumulate) X(sum_squares) X(sum_rows) X(sum_cols) X(gather_rows) X(scatter_add_rows)     \
+  X(mul_accumulate) X(sum_squares) X(sum_rows) X(sum_cols) X(sum_middle) X(spread_middle)            \
+  X(gather_rows) X(scatter_add_rows)                                                               \
   X(softmax_rows) X(softmax_rows_backward) X(softmax_masked) X(cross_entropy_rows)                \
   X(layer_norm_forward) X(layer_norm_backward) X(l2_normalize_forward) X(l2_normalize_backward)   \
   X(weighted_term_forward) X(weighted_term_backward) X(dropout_forward) X(adam_step)

@@ -164,6 +164,39 @@ void sum_rows(const float* x, float* out, int64_t rows, int64_t cols, bool accum
   }
 }
 
+void sum_middle(const float* x, float* out, int64_t outer, int64_t n, int64_t inner, bool accumulate) {
+  parallel_for(outer, kGrain / (n * inner > 0 ? n * inner : 1) + 1, [&](int64_t ob, int64_t oe) {
+    std::vector<float> s(static_cast<size_t>(inner));
+    for (int64_t o = ob; o < oe; ++o) {
+      float* acc = out + o * inner;
+      if (!accumulate) std::fill(acc, acc + inner, 0.f);
+      // Summed into a zeroed row first, then added: the floats of sum_rows.
+      std::fill(s.begin(), s.end(), 0.f);
+      for (int64_t j = 0; j < n; ++j) {
+        const float* row = x + (o * n + j) * inner;
+        for (int64_t c = 0; c < inner; ++c) s[static_cast<size_t>(c)] += row[c];
+      }
+      for (int64_t c = 0; c < inner; ++c) acc[c] += s[static_cast<size_t>(c)];
+    }
+  });
+}
+
+void spread_middle(const float* g, float* y, int64_t outer, int64_t n, int64_t inner, bool accumulate) {
+  parallel_for(outer, kGrain / (n * inner > 0 ? n * inner : 1) + 1, [&](int64_t ob, int64_t oe) {
+    for (int64_t o = ob; o < oe; ++o) {
+      const float* go = g + o * inner;
+      for (int64_t j = 0; j < n; ++j) {
+        float* row = y + (o * n + j) * inner;
+        if (accumulate) {
+          for (int64_t c = 0; c < inner; ++c) row[c] += go[c];
+        } else {
+          std::copy(go, go + inner, row);
+        }
+      }
+    }
+  });
+}
+
 void sum_cols(const float* x, float* out, int64_t rows, int64_t cols, bool accumulate) {
   parallel_for(rows, kGrain / (cols > 0 ? cols : 1) + 1, [&](int64_t rb, int64_t re) {
     for (int64_t r = rb; r < re; ++r) {

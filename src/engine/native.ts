@@ -85,6 +85,24 @@ export interface NativeKernels {
   sumSquares(x: Float32Array, n: number): number;
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number, acc: boolean): void;
   sumCols(x: Float32Array, out: Float32Array, rows: number, cols: number, acc: boolean): void;
+  /** x [outer, n, inner] → out [outer, inner] (+)= the sum over n, each block in row order. */
+  sumMiddle(
+    x: Float32Array,
+    out: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    acc: boolean,
+  ): void;
+  /** The gradient of sumMiddle: y [outer, n, inner] (+)= g [outer, inner] repeated along n. */
+  spreadMiddle(
+    g: Float32Array,
+    y: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    acc: boolean,
+  ): void;
   gatherRows(
     table: Float32Array,
     vocab: number,
@@ -259,6 +277,8 @@ const kernelNames = [
   "sumSquares",
   "sumRows",
   "sumCols",
+  "sumMiddle",
+  "spreadMiddle",
   "gatherRows",
   "scatterAddRows",
   "softmax",

@@ -367,4 +367,52 @@ describe("numeric kernels against hand-computed values", () => {
     assert.throws(() => native.copyRows(x, -1, 2, y, 0, 2, 3, 2, false), /negative/);
     native.copyRows(x, 0, 4, y, 0, 4, 0, 3, true);
   });
+  test("sumMiddle gives sumRows' floats block by block; spreadMiddle is its gradient", () => {
+    const rng = new Rng(11);
+    for (const [outer, n, inner] of [
+      [1, 5, 3],
+      [7, 50, 64],
+      [3, 1, 9],
+    ] as const) {
+      const x = rand(outer * n * inner, rng);
+      const want = new Float32Array(outer * inner);
+      for (let o = 0; o < outer; o++)
+        native.sumRows(
+          x.subarray(o * n * inner, (o + 1) * n * inner),
+          want.subarray(o * inner, (o + 1) * inner),
+          n,
+          inner,
+          false,
+        );
+      const got = rand(outer * inner, rng);
+      native.sumMiddle(x, got, outer, n, inner, false);
+      assert.deepEqual(got, want, "bit for bit, overwriting what was there");
+      const base = rand(outer * inner, rng);
+      const added = Float32Array.from(base);
+      native.sumMiddle(x, added, outer, n, inner, true);
+      for (let k = 0; k < base.length; k++)
+        assert.equal(added[k], Math.fround(base[k]! + want[k]!), "accumulate adds the block sum");
+      const g = rand(outer * inner, rng);
+      const y0 = rand(outer * n * inner, rng);
+      const spread = Float32Array.from(y0);
+      native.spreadMiddle(g, spread, outer, n, inner, true);
+      const copied = Float32Array.from(y0);
+      native.spreadMiddle(g, copied, outer, n, inner, false);
+      for (let o = 0; o < outer; o++)
+        for (let j = 0; j < n; j++)
+          for (let c = 0; c < inner; c++) {
+            const k = (o * n + j) * inner + c;
+            assert.equal(spread[k], Math.fround(y0[k]! + g[o * inner + c]!));
+            assert.equal(copied[k], g[o * inner + c]);
+          }
+    }
+    assert.throws(
+      () => native.sumMiddle(new Float32Array(4), new Float32Array(1), 1, 5, 1, false),
+      /too short/,
+    );
+    assert.throws(
+      () => native.spreadMiddle(new Float32Array(2), new Float32Array(4), 1, -1, 2, false),
+      /negative/,
+    );
+  });
 });

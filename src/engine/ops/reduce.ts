@@ -17,6 +17,9 @@ function reducedShape(shape: readonly number[], axis: number, keepDims: boolean)
   return keepDims ? shape.map((d, i) => (i === axis ? 1 : d)) : shape.filter((_, i) => i !== axis);
 }
 
+/** The block size (rows × cols) from which native sumRows splits a sum across threads. */
+const sumRowsThreadedFrom = 1 << 15;
+
 /** Sum of all elements (axis undefined) or along one axis. */
 export function sum(x: Tensor, axis?: number, keepDims = false): Tensor {
   if (axis === undefined) {
@@ -32,7 +35,10 @@ export function sum(x: Tensor, axis?: number, keepDims = false): Tensor {
   const [outer, n, inner] = split(x.shape, ax);
   const out = allocUninit(outer * inner);
   if (inner === 1) native.sumCols(x.data, out, outer, n, false);
-  else {
+  else if (outer > 1 && n * inner < sumRowsThreadedFrom) {
+    // Blocks below sumRows' threading size: one call for all of them, the same floats.
+    native.sumMiddle(x.data, out, outer, n, inner, false);
+  } else {
     for (let o = 0; o < outer; o++) {
       const view = x.data.subarray(o * n * inner, (o + 1) * n * inner);
       native.sumRows(view, out.subarray(o * inner, (o + 1) * inner), n, inner, false);
@@ -49,10 +55,7 @@ export function sum(x: Tensor, axis?: number, keepDims = false): Tensor {
         if (fresh) buf.fill(go, base, base + n);
         else for (let j = 0; j < n; j++) buf[base + j]! += go;
       }
-    } else {
-      for (let o = 0; o < outer; o++)
-        native.copyRows(g, o * inner, 0, buf, o * n * inner, inner, n, inner, !fresh);
-    }
+    } else native.spreadMiddle(g, buf, outer, n, inner, !fresh);
   });
 }
 
