@@ -351,7 +351,11 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
       return info.Env().Undefined();
     }
   }
-  double loss = demure::kernels().cross_entropy_rows(logits, t, d, rows, cols, static_cast<float>(a.num(5)));
+  // Optional 7th argument: a buffer for each row's loss.
+  float* row_loss = info.Length() > 6 && !info[6].IsUndefined() && !info[6].IsNull() ? a.f32(6, rows) : nullptr;
+  if (!a.ok) return info.Env().Undefined();
+  double loss =
+      demure::kernels().cross_entropy_rows(logits, t, d, rows, cols, static_cast<float>(a.num(5)), row_loss);
   return Napi::Number::New(info.Env(), loss);
 }
 

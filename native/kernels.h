@@ -54,8 +54,9 @@ void softmax_masked(const float* x, float* y, int64_t batch, int64_t heads, int6
 
 // Fused softmax cross-entropy: returns the summed loss over rows whose target
 // is >= 0, and writes dlogits = (softmax - onehot) * grad_scale (0 for ignored rows).
+// row_loss (may be null) gets each row's loss (0 for ignored rows).
 double cross_entropy_rows(const float* logits, const int32_t* targets, float* dlogits, int64_t rows,
-                          int64_t cols, float grad_scale);
+                          int64_t cols, float grad_scale, float* row_loss);
 
 void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y, float* mean,
                         float* rstd, int64_t rows, int64_t cols, float eps);

@@ -126,7 +126,7 @@ void softmax_masked(const float* x, float* y, int64_t batch, int64_t heads, int6
 }
 
 double cross_entropy_rows(const float* logits, const int32_t* targets, float* dlogits, int64_t rows,
-                          int64_t cols, float grad_scale) {
+                          int64_t cols, float grad_scale, float* row_loss) {
   double total = 0;
   // Rows are independent; each task sums its own loss, combined in task order.
   int64_t tasks = num_threads();
@@ -140,10 +140,12 @@ double cross_entropy_rows(const float* logits, const int32_t* targets, float* dl
       int32_t t = targets[r];
       if (t < 0) {
         for (int64_t c = 0; c < cols; ++c) g[c] = 0.f;
+        if (row_loss != nullptr) row_loss[r] = 0.f;
         continue;
       }
       float lse = softmax_row(logits + r * cols, g, cols, false);
       loss += lse - logits[r * cols + t];
+      if (row_loss != nullptr) row_loss[r] = lse - logits[r * cols + t];
       int32_t n = static_cast<int32_t>(cols);
       for (int32_t c = 0; c < n; ++c) g[c] *= grad_scale;
       g[t] -= grad_scale;

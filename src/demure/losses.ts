@@ -1,7 +1,7 @@
 import {
   add,
   addScalar,
-  crossEntropy,
+  crossEntropyRows,
   l2Normalize,
   log,
   matmul,
@@ -47,10 +47,8 @@ export function modalityDiscrimination(
       1 / tau,
     );
     perModality.push(logits);
-    rowLosses(logits.data, b, (u, l) => {
-      perRow[u * M + m] = l;
-    });
-    const lm = crossEntropy(logits, diag);
+    const { loss: lm, rows } = crossEntropyRows(logits, diag);
+    for (let u = 0; u < b; u++) perRow[u * M + m] = rows[u]!;
     total = total === null ? lm : add(total, lm);
   });
   const loss = scale(total!, 1 / M);
@@ -58,10 +56,7 @@ export function modalityDiscrimination(
   // The product of experts is trained as one model too, so that an expert
   // can learn to add nothing beside the others.
   const joint = perModality.reduce((acc, l) => add(acc, l));
-  const all = new Float32Array(b);
-  rowLosses(joint.data, b, (u, l) => {
-    all[u] = l;
-  });
+  const { loss: jointLoss, rows: all } = crossEntropyRows(joint, diag);
   const conditional = new Float32Array(b * M);
   const without = new Float32Array(b * b);
   perModality.forEach((logits, m) => {
@@ -70,7 +65,7 @@ export function modalityDiscrimination(
       conditional[u * M + m] = all[u]! - l;
     });
   });
-  return { loss: add(loss, crossEntropy(joint, diag)), perRow, conditional };
+  return { loss: add(loss, jointLoss), perRow, conditional };
 }
 
 /** Per-row cross-entropy against the diagonal of a [B, B] logit matrix (plain numbers, no graph). */

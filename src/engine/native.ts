@@ -146,6 +146,8 @@ export interface NativeKernels {
     rows: number,
     cols: number,
     gradScale: number,
+    /** When given, each row's loss (0 for ignored rows). */
+    rowLoss?: Float32Array,
   ): number;
   /** y = x / max(‖x_r‖, eps) per row; inv[r] = 1 / max(‖x_r‖, eps). */
   l2Normalize(

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
 import {
   crossEntropy,
+  crossEntropyRows,
   dropout,
   engineInfo,
   gemmStrided,
@@ -92,6 +93,15 @@ describe("sgemm: portable kernel and BLAS agree with a float64 reference", () =>
     [16, 24, 6000], // small C, long K: the BLAS path splits K across threads
     [300, 40, 30], // tall C: split by rows
     [20, 700, 30], // wide C: split by columns
+    // A dimension of 1 (the portable kernel's unpacked path): matrix-vector,
+    // vector-matrix and outer products, serial and split over threads.
+    [1, 37, 70],
+    [1, 2000, 600],
+    [45, 1, 70],
+    [3000, 1, 64],
+    [64, 1, 12800],
+    [40, 33, 1],
+    [2000, 700, 1],
   ];
   for (const [m, n, k] of shapes) {
     for (const [ta, tb] of [
@@ -289,6 +299,9 @@ describe("numeric kernels against hand-computed values", () => {
     const l0 = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) - 3;
     const l2 = Math.log(Math.exp(5) + 2 * Math.exp(1)) - 5;
     assert.ok(Math.abs(loss - (l0 + l2) / 2) < 1e-6, `${loss}`);
+    const both = crossEntropyRows(logits, Int32Array.from([2, -1, 0]));
+    assert.equal(both.loss.item(), loss, "the same mean loss with the rows kept");
+    assertClose(both.rows, [l0, 0, l2], 1e-6);
   });
   test("layer norm gives zero mean and unit variance before the affine part", () => {
     const y = layerNorm(

@@ -9,6 +9,28 @@ import { addInto, fromOp, type Tensor } from "../tensor.js";
  * is the recommender's "CE over all items" loss.
  */
 export function crossEntropy(logits: Tensor, targets: Int32Array): Tensor {
+  return fusedCrossEntropy(logits, targets, null);
+}
+
+/**
+ * The same loss, and each row's loss −log softmax(logits_r)[t_r]
+ * as plain numbers from the same pass (0 for ignored rows): what a caller
+ * that also needs per-row losses, e.g. as pseudo-labels, would otherwise
+ * recompute.
+ */
+export function crossEntropyRows(
+  logits: Tensor,
+  targets: Int32Array,
+): { loss: Tensor; rows: Float32Array } {
+  const rows = new Float32Array(logits.shape[0] ?? 0);
+  return { loss: fusedCrossEntropy(logits, targets, rows), rows };
+}
+
+function fusedCrossEntropy(
+  logits: Tensor,
+  targets: Int32Array,
+  perRow: Float32Array | null,
+): Tensor {
   if (logits.rank !== 2)
     throw new Error(`crossEntropy: logits must be [N, C], got [${logits.shape}]`);
   const [rows, cols] = logits.shape as [number, number];
@@ -18,7 +40,9 @@ export function crossEntropy(logits: Tensor, targets: Int32Array): Tensor {
   for (let i = 0; i < rows; i++) if (targets[i]! >= 0) count++;
   const scale = count > 0 ? 1 / count : 0;
   const dlogits = allocUninit(logits.size);
-  const total = native.crossEntropy(logits.data, targets, dlogits, rows, cols, scale);
+  const total = perRow
+    ? native.crossEntropy(logits.data, targets, dlogits, rows, cols, scale, perRow)
+    : native.crossEntropy(logits.data, targets, dlogits, rows, cols, scale);
   return fromOp(Float32Array.of(total * scale), [], [logits], (out) => {
     addInto(logits, dlogits, out.grad?.[0] ?? 0);
   });
