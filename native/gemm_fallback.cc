@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "gemm.h"
 #include "parallel.h"
@@ -270,6 +271,78 @@ void scale_c(int M, int N, float beta, float* C, std::ptrdiff_t ldc) {
   });
 }
 
+// Dot product of two contiguous rows with 16 partial sums (so it vectorises
+// without reassociation flags); the partial sums are added in a fixed order.
+inline float dot_contiguous(const float* x, const float* y, int64_t n) {
+  float acc[16] = {0};
+  int64_t p = 0;
+  for (; p + 16 <= n; p += 16)
+    for (int l = 0; l < 16; ++l) acc[l] += x[p + l] * y[p + l];
+  float s = 0.0f;
+  for (int l = 0; l < 16; ++l) s += acc[l];
+  for (; p < n; ++p) s += x[p] * y[p];
+  return s;
+}
+
+inline float finish(float alpha, float s, float beta, float c) {
+  return beta == 0.0f ? alpha * s : alpha * s + beta * c;
+}
+
+// Products with a dimension of 1 (matrix-vector, vector-matrix, outer product):
+// memory-bound, so packing into MR x NR panels (with N or M padded to a whole
+// tile) only costs. Strides as in View: op(A)(i, p) = A[i*ar + p*ac], op(B)(p, j) = B[p*br + j*bc].
+void thin_product(int M, int N, int K, float alpha, const float* A, std::ptrdiff_t ar,
+                  std::ptrdiff_t ac, const float* B, std::ptrdiff_t br, std::ptrdiff_t bc, float beta,
+                  float* C, std::ptrdiff_t ldc) {
+  auto grain = [](int64_t per_unit) {
+    return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, per_unit));
+  };
+  if (K == 1) {
+    parallel_for(M, grain(N), [=](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const float a = A[i * ar];
+        float* c = C + i * ldc;
+        for (int64_t j = 0; j < N; ++j) c[j] = finish(alpha, a * B[j * bc], beta, c[j]);
+      }
+    });
+  } else if (N == 1) {
+    if (ac == 1 && br == 1) {
+      parallel_for(M, grain(K), [=](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i)
+          C[i * ldc] = finish(alpha, dot_contiguous(A + i * ar, B, K), beta, C[i * ldc]);
+      });
+    } else {
+      // Row p of op(A)^T is contiguous over i (or strided): accumulate over p.
+      parallel_for(M, grain(K), [=](int64_t i0, int64_t i1) {
+        std::vector<float> s(static_cast<size_t>(i1 - i0), 0.0f);
+        for (int64_t p = 0; p < K; ++p) {
+          const float b = B[p * br];
+          const float* a = A + p * ac;
+          for (int64_t i = i0; i < i1; ++i) s[static_cast<size_t>(i - i0)] += a[i * ar] * b;
+        }
+        for (int64_t i = i0; i < i1; ++i)
+          C[i * ldc] = finish(alpha, s[static_cast<size_t>(i - i0)], beta, C[i * ldc]);
+      });
+    }
+  } else {  // M == 1
+    if (bc != 1 && ac == 1 && br == 1) {
+      parallel_for(N, grain(K), [=](int64_t j0, int64_t j1) {
+        for (int64_t j = j0; j < j1; ++j) C[j] = finish(alpha, dot_contiguous(A, B + j * bc, K), beta, C[j]);
+      });
+    } else {
+      parallel_for(N, grain(K), [=](int64_t j0, int64_t j1) {
+        std::vector<float> s(static_cast<size_t>(j1 - j0), 0.0f);
+        for (int64_t p = 0; p < K; ++p) {
+          const float a = A[p * ac];
+          const float* b = B + p * br;
+          for (int64_t j = j0; j < j1; ++j) s[static_cast<size_t>(j - j0)] += a * b[j * bc];
+        }
+        for (int64_t j = j0; j < j1; ++j) C[j] = finish(alpha, s[static_cast<size_t>(j - j0)], beta, C[j]);
+      });
+    }
+  }
+}
+
 }  // namespace
 
 void sgemm_fallback(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
@@ -277,6 +350,11 @@ void sgemm_fallback(bool transA, bool transB, int M, int N, int K, float alpha, 
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) {
     scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  if (M == 1 || N == 1 || K == 1) {
+    thin_product(M, N, K, alpha, A, transA ? 1 : static_cast<std::ptrdiff_t>(lda), transA ? lda : 1, B,
+                 transB ? 1 : static_cast<std::ptrdiff_t>(ldb), transB ? ldb : 1, beta, C, ldc);
     return;
   }
   const Problem p{
