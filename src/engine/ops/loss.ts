@@ -8,28 +8,11 @@ import { addInto, fromOp, type Tensor } from "../tensor.js";
  * behind, so the backward pass is one scaled add. Over the full item set this
  * is the recommender's "CE over all items" loss.
  */
-export function crossEntropy(logits: Tensor, targets: Int32Array): Tensor {
-  return fusedCrossEntropy(logits, targets, null);
-}
-
-/**
- * The same loss, and each row's loss −log softmax(logits_r)[t_r]
- * as plain numbers from the same pass (0 for ignored rows): what a caller
- * that also needs per-row losses, e.g. as pseudo-labels, would otherwise
- * recompute.
- */
-export function crossEntropyRows(
+export function crossEntropy(
   logits: Tensor,
   targets: Int32Array,
-): { loss: Tensor; rows: Float32Array } {
-  const rows = new Float32Array(logits.shape[0] ?? 0);
-  return { loss: fusedCrossEntropy(logits, targets, rows), rows };
-}
-
-function fusedCrossEntropy(
-  logits: Tensor,
-  targets: Int32Array,
-  perRow: Float32Array | null,
+  /** When given ([N]), each row's loss is written here (0 for ignored rows); see crossEntropyRows. */
+  perRow: Float32Array | null = null,
 ): Tensor {
   if (logits.rank !== 2)
     throw new Error(`crossEntropy: logits must be [N, C], got [${logits.shape}]`);
@@ -46,4 +29,18 @@ function fusedCrossEntropy(
   return fromOp(Float32Array.of(total * scale), [], [logits], (out) => {
     addInto(logits, dlogits, out.grad?.[0] ?? 0);
   });
+}
+
+/**
+ * The same loss, and each row's loss −log softmax(logits_r)[t_r]
+ * as plain numbers from the same pass (0 for ignored rows): what a caller
+ * that also needs per-row losses, e.g. as pseudo-labels, would otherwise
+ * recompute.
+ */
+export function crossEntropyRows(
+  logits: Tensor,
+  targets: Int32Array,
+): { loss: Tensor; rows: Float32Array } {
+  const rows = new Float32Array(logits.shape[0] ?? 0);
+  return { loss: crossEntropy(logits, targets, rows), rows };
 }
