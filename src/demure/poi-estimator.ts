@@ -169,18 +169,20 @@ export function coherenceOf(e: Tensor, mask: Uint8Array, baseline: number): Tens
 /** Mean cosine of distinct item pairs in one modality, over the items that have it (exact, linear time). */
 export function randomPairCosine(view: Tensor, present: Float32Array): number {
   return noGrad(() => {
-    const [rows, d] = view.shape as [number, number];
-    const u = l2Normalize(view).data;
-    const acc = new Float64Array(d);
+    const rows = view.shape[0]!;
+    // Σ_i û_i over the items that have the modality (row 0 is padding), as one
+    // vector-matrix product with the 0/1 presence row.
+    const keep = new Float32Array(rows);
     let n = 0;
     for (let i = 1; i < rows; i++) {
       if (present[i] === 0) continue;
+      keep[i] = 1;
       n++;
-      for (let k = 0; k < d; k++) acc[k]! += u[i * d + k]!;
     }
     if (n < 2) return 0;
+    const acc = matmul(tensor(keep, [1, rows]), l2Normalize(view)).data;
     let sq = 0;
-    for (let k = 0; k < d; k++) sq += acc[k]! * acc[k]!;
+    for (const a of acc) sq += a * a;
     return (sq - n) / (n * (n - 1));
   });
 }

@@ -9,7 +9,7 @@ import { generatePlanted, writePlanted } from "../../src/data/planted.js";
 import { leaveOneOut } from "../../src/data/split.js";
 import { explainUser, explanationText } from "../../src/demure/explain.js";
 import { modalityDiscrimination, pseudoLabels } from "../../src/demure/losses.js";
-import { PoiEstimator } from "../../src/demure/poi-estimator.js";
+import { PoiEstimator, randomPairCosine } from "../../src/demure/poi-estimator.js";
 import { poiWeights } from "../../src/demure/poi-report.js";
 import { summarizePoi, summaryText } from "../../src/demure/poi-summary.js";
 import { DemureRecommender } from "../../src/demure/recommender.js";
@@ -58,6 +58,34 @@ describe("POI estimator", () => {
     const pi = est.forward(history, masks, new Float64Array(4)).pi;
     const rows = sum(pi, 1).data;
     for (const r of rows) assert.ok(Math.abs(r - 1) < 1e-5);
+  });
+  test("the random-pair cosine baseline is the mean cosine over distinct present items", () => {
+    const rng = new Rng(9);
+    const [rows, d] = [40, 7];
+    const view = randParam([rows, d], rng);
+    const present = Float32Array.from({ length: rows }, (_, i) => (i % 3 === 1 ? 0 : 1));
+    const v = view.data;
+    const cos = (i: number, j: number) => {
+      let dot = 0;
+      let ni = 0;
+      let nj = 0;
+      for (let k = 0; k < d; k++) {
+        dot += v[i * d + k]! * v[j * d + k]!;
+        ni += v[i * d + k]! ** 2;
+        nj += v[j * d + k]! ** 2;
+      }
+      return dot / Math.sqrt(ni * nj);
+    };
+    let total = 0;
+    let pairs = 0;
+    for (let i = 1; i < rows; i++)
+      for (let j = 1; j < rows; j++)
+        if (i !== j && present[i] && present[j]) {
+          total += cos(i, j);
+          pairs++;
+        }
+    assert.ok(Math.abs(randomPairCosine(view, present) - total / pairs) < 1e-6);
+    assert.equal(randomPairCosine(view, new Float32Array(rows)), 0, "fewer than two items: 0");
   });
 });
 
