@@ -288,7 +288,7 @@ inline float finish(float alpha, float s, float beta, float c) {
   return beta == 0.0f ? alpha * s : alpha * s + beta * c;
 }
 
-// Products with a dimension of 1 (matrix-vector, vector-matrix, outer product):
+// Products with a dimension of 1 (outer product, matrix-vector; vector-matrix as its transpose):
 // memory-bound, so packing into MR x NR panels (with N or M padded to a whole
 // tile) only costs. Strides as in View: op(A)(i, p) = A[i*ar + p*ac], op(B)(p, j) = B[p*br + j*bc].
 void thin_product(int M, int N, int K, float alpha, const float* A, std::ptrdiff_t ar,
@@ -324,22 +324,9 @@ void thin_product(int M, int N, int K, float alpha, const float* A, std::ptrdiff
           C[i * ldc] = finish(alpha, s[static_cast<size_t>(i - i0)], beta, C[i * ldc]);
       });
     }
-  } else {  // M == 1
-    if (bc != 1 && ac == 1 && br == 1) {
-      parallel_for(N, grain(K), [=](int64_t j0, int64_t j1) {
-        for (int64_t j = j0; j < j1; ++j) C[j] = finish(alpha, dot_contiguous(A, B + j * bc, K), beta, C[j]);
-      });
-    } else {
-      parallel_for(N, grain(K), [=](int64_t j0, int64_t j1) {
-        std::vector<float> s(static_cast<size_t>(j1 - j0), 0.0f);
-        for (int64_t p = 0; p < K; ++p) {
-          const float a = A[p * ac];
-          const float* b = B + p * br;
-          for (int64_t j = j0; j < j1; ++j) s[static_cast<size_t>(j - j0)] += a * b[j * bc];
-        }
-        for (int64_t j = j0; j < j1; ++j) C[j] = finish(alpha, s[static_cast<size_t>(j - j0)], beta, C[j]);
-      });
-    }
+  } else {
+    // M == 1 is the same product transposed: C^T (N x 1) = op(B)^T op(A)^T.
+    thin_product(N, 1, K, alpha, B, bc, br, A, ac, 1, beta, C, 1);
   }
 }
 

@@ -33,8 +33,8 @@ void mul_accumulate(const float* a, const float* b, float* y, int64_t n);  // y 
 double sum_squares(const float* x, int64_t n);
 void sum_rows(const float* x, float* out, int64_t rows, int64_t cols, bool accumulate);  // over rows
 void sum_cols(const float* x, float* out, int64_t rows, int64_t cols, bool accumulate);  // over cols
-// x [outer, n, inner]: out[o, c] (+)= sum_j x[o, j, c], each block summed in row order
-// (the same floats as sum_rows on one block below its threading size).
+// x [outer, n, inner]: out[o, c] (+)= sum_j x[o, j, c]: the floats of sum_rows on each
+// block, in one call.
 void sum_middle(const float* x, float* out, int64_t outer, int64_t n, int64_t inner, bool accumulate);
 // Its gradient: y[o, j, c] (+)= g[o, c] for every j < n.
 void spread_middle(const float* g, float* y, int64_t outer, int64_t n, int64_t inner, bool accumulate);

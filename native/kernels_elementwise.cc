@@ -143,10 +143,13 @@ double sum_squares(const float* x, int64_t n) {
   return s;
 }
 
+// From this many elements, sum_rows splits its rows over threads (partial sums).
+constexpr int64_t kSumRowsThreaded = int64_t{1} << 15;
+
 void sum_rows(const float* x, float* out, int64_t rows, int64_t cols, bool accumulate) {
   // Per-task column sums over a block of rows (a vectorisable row-major pass),
   // then added up in task order, so the result does not depend on timing.
-  int64_t tasks = rows * cols < (1 << 15) ? 1 : std::min<int64_t>(num_threads(), 8);
+  int64_t tasks = rows * cols < kSumRowsThreaded ? 1 : std::min<int64_t>(num_threads(), 8);
   std::vector<float> partial(static_cast<size_t>(tasks * cols), 0.f);
   parallel_for(tasks, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
@@ -165,18 +168,26 @@ void sum_rows(const float* x, float* out, int64_t rows, int64_t cols, bool accum
 }
 
 void sum_middle(const float* x, float* out, int64_t outer, int64_t n, int64_t inner, bool accumulate) {
+  // Blocks large enough for sum_rows to thread go through it one by one; the
+  // rest are spread over the pool a block each, summed the way sum_rows sums
+  // one block on one task, so either way the floats are sum_rows'.
+  if (n * inner >= kSumRowsThreaded) {
+    for (int64_t o = 0; o < outer; ++o) sum_rows(x + o * n * inner, out + o * inner, n, inner, accumulate);
+    return;
+  }
   parallel_for(outer, kGrain / (n * inner > 0 ? n * inner : 1) + 1, [&](int64_t ob, int64_t oe) {
     std::vector<float> s(static_cast<size_t>(inner));
     for (int64_t o = ob; o < oe; ++o) {
-      float* acc = out + o * inner;
-      if (!accumulate) std::fill(acc, acc + inner, 0.f);
-      // Summed into a zeroed row first, then added: the floats of sum_rows.
       std::fill(s.begin(), s.end(), 0.f);
       for (int64_t j = 0; j < n; ++j) {
         const float* row = x + (o * n + j) * inner;
         for (int64_t c = 0; c < inner; ++c) s[static_cast<size_t>(c)] += row[c];
       }
-      for (int64_t c = 0; c < inner; ++c) acc[c] += s[static_cast<size_t>(c)];
+      float* acc = out + o * inner;
+      for (int64_t c = 0; c < inner; ++c) {
+        const float v = s[static_cast<size_t>(c)];
+        acc[c] = accumulate ? acc[c] + v : v;
+      }
     }
   });
 }

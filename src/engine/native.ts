@@ -85,7 +85,7 @@ export interface NativeKernels {
   sumSquares(x: Float32Array, n: number): number;
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number, acc: boolean): void;
   sumCols(x: Float32Array, out: Float32Array, rows: number, cols: number, acc: boolean): void;
-  /** x [outer, n, inner] → out [outer, inner] (+)= the sum over n, each block in row order. */
+  /** x [outer, n, inner] → out [outer, inner] (+)= the sum over n: sumRows' floats per block, in one call. */
   sumMiddle(
     x: Float32Array,
     out: Float32Array,

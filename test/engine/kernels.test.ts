@@ -386,6 +386,7 @@ describe("numeric kernels against hand-computed values", () => {
       [1, 5, 3],
       [7, 50, 64],
       [3, 1, 9],
+      [2, 300, 128], // blocks above sumRows' threading size
     ] as const) {
       const x = rand(outer * n * inner, rng);
       const want = new Float32Array(outer * inner);

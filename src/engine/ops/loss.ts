@@ -23,9 +23,15 @@ export function crossEntropy(
   for (let i = 0; i < rows; i++) if (targets[i]! >= 0) count++;
   const scale = count > 0 ? 1 / count : 0;
   const dlogits = allocUninit(logits.size);
-  const total = perRow
-    ? native.crossEntropy(logits.data, targets, dlogits, rows, cols, scale, perRow)
-    : native.crossEntropy(logits.data, targets, dlogits, rows, cols, scale);
+  const total = native.crossEntropy(
+    logits.data,
+    targets,
+    dlogits,
+    rows,
+    cols,
+    scale,
+    perRow ?? undefined,
+  );
   return fromOp(Float32Array.of(total * scale), [], [logits], (out) => {
     addInto(logits, dlogits, out.grad?.[0] ?? 0);
   });

@@ -17,9 +17,6 @@ function reducedShape(shape: readonly number[], axis: number, keepDims: boolean)
   return keepDims ? shape.map((d, i) => (i === axis ? 1 : d)) : shape.filter((_, i) => i !== axis);
 }
 
-/** The block size (rows × cols) from which native sumRows splits a sum across threads. */
-const sumRowsThreadedFrom = 1 << 15;
-
 /** Sum of all elements (axis undefined) or along one axis. */
 export function sum(x: Tensor, axis?: number, keepDims = false): Tensor {
   if (axis === undefined) {
@@ -35,15 +32,7 @@ export function sum(x: Tensor, axis?: number, keepDims = false): Tensor {
   const [outer, n, inner] = split(x.shape, ax);
   const out = allocUninit(outer * inner);
   if (inner === 1) native.sumCols(x.data, out, outer, n, false);
-  else if (outer > 1 && n * inner < sumRowsThreadedFrom) {
-    // Blocks below sumRows' threading size: one call for all of them, the same floats.
-    native.sumMiddle(x.data, out, outer, n, inner, false);
-  } else {
-    for (let o = 0; o < outer; o++) {
-      const view = x.data.subarray(o * n * inner, (o + 1) * n * inner);
-      native.sumRows(view, out.subarray(o * inner, (o + 1) * inner), n, inner, false);
-    }
-  }
+  else native.sumMiddle(x.data, out, outer, n, inner, false);
   return fromOp(out, reducedShape(x.shape, ax, keepDims), [x], (c) => {
     // Every input element gets its output's gradient once: repeat g along the axis.
     const g = c.grad!;
