@@ -382,6 +382,41 @@ Napi::Value L2NormalizeBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// unitSum(x, mask, out, inv, outer, n, inner, eps) / unitSumBackward(g, x, mask, inv, dx, outer, n, inner, eps)
+Napi::Value UnitSum(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t outer = a.i64(4), n = a.i64(5), inner = a.i64(6);
+  if (outer < 0 || n < 0 || inner < 0) {
+    Napi::RangeError::New(info.Env(), "unitSum: negative size").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const float* x = a.f32(0, outer * n * inner);
+  const uint8_t* mask = a.u8(1, outer * n);
+  float* out = a.f32(2, outer * inner);
+  float* inv = a.f32(3, outer * n);
+  if (a.ok && mask == nullptr) a.fail("argument 1 must be a Uint8Array");
+  if (a.ok) demure::kernels().unit_sum_forward(x, mask, out, inv, outer, n, inner, static_cast<float>(a.num(7)));
+  return info.Env().Undefined();
+}
+
+Napi::Value UnitSumBackward(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t outer = a.i64(5), n = a.i64(6), inner = a.i64(7);
+  if (outer < 0 || n < 0 || inner < 0) {
+    Napi::RangeError::New(info.Env(), "unitSumBackward: negative size").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const float* g = a.f32(0, outer * inner);
+  const float* x = a.f32(1, outer * n * inner);
+  const uint8_t* mask = a.u8(2, outer * n);
+  const float* inv = a.f32(3, outer * n);
+  float* dx = a.f32(4, outer * n * inner);
+  if (a.ok && mask == nullptr) a.fail("argument 2 must be a Uint8Array");
+  if (a.ok)
+    demure::kernels().unit_sum_backward(g, x, mask, inv, dx, outer, n, inner, static_cast<float>(a.num(8)));
+  return info.Env().Undefined();
+}
+
 // weightedTerm(x, w, out, rows, cols, M, m, accumulate)
 Napi::Value WeightedTerm(const Napi::CallbackInfo& info) {
   Args a{info};
@@ -525,6 +560,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("weightedTerm", Napi::Function::New(env, WeightedTerm));
   exports.Set("weightedTermBackward", Napi::Function::New(env, WeightedTermBackward));
   exports.Set("l2NormalizeBackward", Napi::Function::New(env, L2NormalizeBackward));
+  exports.Set("unitSum", Napi::Function::New(env, UnitSum));
+  exports.Set("unitSumBackward", Napi::Function::New(env, UnitSumBackward));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));
   exports.Set("dropout", Napi::Function::New(env, Dropout));

@@ -70,6 +70,14 @@ void l2_normalize_forward(const float* x, float* y, float* inv, int64_t rows, in
 void l2_normalize_backward(const float* g, const float* y, const float* inv, float* dx, int64_t rows,
                            int64_t cols, float eps);
 
+// x [outer, n, inner]: out[o, :] = sum over the j with mask[o * n + j] of x[o, j, :] / max(|x[o, j, :]|, eps)
+// (inv[o * n + j] = 1 / max(|x[o, j, :]|, eps) for every row), and its gradient (dx accumulates,
+// masked-out rows untouched).
+void unit_sum_forward(const float* x, const uint8_t* mask, float* out, float* inv, int64_t outer,
+                      int64_t n, int64_t inner, float eps);
+void unit_sum_backward(const float* g, const float* x, const uint8_t* mask, const float* inv, float* dx,
+                       int64_t outer, int64_t n, int64_t inner, float eps);
+
 // One term of a per-row weighted sum over modalities: out[r, :] (+)= w[r * M + m] * x[r, :]
 // (overwrites when accumulate is false).
 void weighted_term_forward(const float* x, const float* w, float* out, int64_t rows, int64_t cols,

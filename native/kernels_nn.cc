@@ -188,6 +188,57 @@ void l2_normalize_backward(const float* g, const float* y, const float* inv, flo
   });
 }
 
+void unit_sum_forward(const float* x, const uint8_t* mask, float* out, float* inv, int64_t outer,
+                      int64_t n, int64_t inner, float eps) {
+  // Each row normalised as l2_normalize_forward does, then summed into its
+  // block in row order as sum_middle does: the floats of that chain with a 0/1
+  // mask, in one read of x instead of four passes over [outer, n, inner].
+  // The unit row is rounded into y before it is added (two loops, not
+  // s += x·k, which an FMA build would contract into one rounding).
+  parallel_for(outer, row_grain(n * inner), [&](int64_t ob, int64_t oe) {
+    std::vector<float> s(static_cast<size_t>(inner));
+    std::vector<float> y(static_cast<size_t>(inner));
+    for (int64_t o = ob; o < oe; ++o) {
+      std::fill(s.begin(), s.end(), 0.f);
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t r = o * n + j;
+        const float* xr = x + r * inner;
+        float q = 0.f;
+        for (int64_t c = 0; c < inner; ++c) q += xr[c] * xr[c];
+        const float norm = std::sqrt(q);
+        const float k = 1.f / (norm > eps ? norm : eps);
+        inv[r] = k;
+        if (!mask[r]) continue;
+        for (int64_t c = 0; c < inner; ++c) y[static_cast<size_t>(c)] = xr[c] * k;
+        for (int64_t c = 0; c < inner; ++c) s[static_cast<size_t>(c)] += y[static_cast<size_t>(c)];
+      }
+      std::copy(s.begin(), s.end(), out + o * inner);
+    }
+  });
+}
+
+void unit_sum_backward(const float* g, const float* x, const uint8_t* mask, const float* inv, float* dx,
+                       int64_t outer, int64_t n, int64_t inner, float eps) {
+  parallel_for(outer, row_grain(n * inner), [&](int64_t ob, int64_t oe) {
+    std::vector<float> y(static_cast<size_t>(inner));
+    for (int64_t o = ob; o < oe; ++o) {
+      const float* go = g + o * inner;
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t r = o * n + j;
+        if (!mask[r]) continue;
+        const float* xr = x + r * inner;
+        float* out = dx + r * inner;
+        const float k = inv[r];
+        for (int64_t c = 0; c < inner; ++c) y[static_cast<size_t>(c)] = xr[c] * k;
+        float dot = 0.f;
+        if (k < 1.f / eps)
+          for (int64_t c = 0; c < inner; ++c) dot += go[c] * y[static_cast<size_t>(c)];
+        for (int64_t c = 0; c < inner; ++c) out[c] += (go[c] - y[static_cast<size_t>(c)] * dot) * k;
+      }
+    }
+  });
+}
+
 void weighted_term_forward(const float* x, const float* w, float* out, int64_t rows, int64_t cols,
                            int64_t M, int64_t m, bool accumulate) {
   parallel_for(rows, row_grain(cols), [&](int64_t rb, int64_t re) {

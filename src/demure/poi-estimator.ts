@@ -19,6 +19,7 @@ import {
   type Tensor,
   tanh,
   tensor,
+  unitSum,
 } from "../engine/index.js";
 import type { HasParams } from "../models/layers.js";
 import type { Rng } from "../util/rng.js";
@@ -158,8 +159,7 @@ export function coherenceOf(e: Tensor, mask: Uint8Array, baseline: number): Tens
   const [b, l] = e.shape as [number, number, number];
   const n = new Float32Array(b);
   for (let r = 0; r < b; r++) for (let t = 0; t < l; t++) n[r]! += mask[r * l + t]!;
-  const keep = tensor(Float32Array.from(mask), [b, l, 1]);
-  const s = sum(mul(l2Normalize(e), keep), 1); // [B, d]
+  const s = unitSum(e, mask); // Σ_i û_i over the masked rows: [B, d]
   const sq = sum(mul(s, s), 1, true); // [B, 1]
   const scaleRow = Float32Array.from(n, (k) => (k >= 2 ? 1 / (k * (k - 1)) : 0));
   const shift = Float32Array.from(n, (k) => (k >= 2 ? -k / (k * (k - 1)) - baseline : 0));

@@ -192,6 +192,34 @@ export interface NativeKernels {
     cols: number,
     eps: number,
   ): void;
+  /**
+   * x [outer, n, inner] → out [outer, inner]: the sum over the rows j with
+   * mask[o·n + j] of x[o, j, :] / max(‖x[o, j, :]‖, eps); inv [outer·n] gets
+   * every row's 1 / max(‖·‖, eps). The floats of l2Normalize, a 0/1 mask and
+   * sumMiddle, in one pass.
+   */
+  unitSum(
+    x: Float32Array,
+    mask: Uint8Array,
+    out: Float32Array,
+    inv: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    eps: number,
+  ): void;
+  /** The gradient of unitSum: dx (+)= each kept row's l2Normalize gradient of g[o, :]. */
+  unitSumBackward(
+    g: Float32Array,
+    x: Float32Array,
+    mask: Uint8Array,
+    inv: Float32Array,
+    dx: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    eps: number,
+  ): void;
   layerNorm(
     x: Float32Array,
     gamma: Float32Array,
@@ -291,6 +319,8 @@ const kernelNames = [
   "weightedTerm",
   "weightedTermBackward",
   "l2NormalizeBackward",
+  "unitSum",
+  "unitSumBackward",
   "layerNorm",
   "layerNormBackward",
   "dropout",

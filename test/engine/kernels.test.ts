@@ -429,4 +429,75 @@ describe("numeric kernels against hand-computed values", () => {
       /negative/,
     );
   });
+  test("unitSum gives the floats of l2Normalize, a 0/1 mask and sumMiddle; its backward those of the chain's", () => {
+    const rng = new Rng(13);
+    for (const [outer, n, inner] of [
+      [1, 4, 3],
+      [6, 50, 64], // Demure's shape: a batch of users, their items, one modality
+      [3, 1, 9],
+    ] as const) {
+      const x = rand(outer * n * inner, rng);
+      for (let c = 0; c < inner; c++) x[inner + c] = 0; // a zero row: the eps branch
+      const mask = new Uint8Array(outer * n);
+      for (let r = 0; r < mask.length; r++) mask[r] = rng.uniform() < 0.7 ? 1 : 0;
+      mask[0] = 1;
+      if (mask.length > 1) mask[1] = 1; // the zero row is kept
+      if (outer > 1) mask.fill(0, n, 2 * n); // a block with every row masked out
+      // The chain: l2Normalize, times the mask, summed over each block.
+      const y = new Float32Array(x.length);
+      const invChain = new Float32Array(outer * n);
+      native.l2Normalize(x, y, invChain, outer * n, inner, 1e-12);
+      const masked = y.map((v, k) => v * mask[Math.floor(k / inner)]!);
+      const want = new Float32Array(outer * inner);
+      native.sumMiddle(masked, want, outer, n, inner, false);
+      const got = rand(outer * inner, rng);
+      const inv = new Float32Array(outer * n);
+      native.unitSum(x, mask, got, inv, outer, n, inner, 1e-12);
+      assert.deepEqual(got, want, "forward bit for bit");
+      assert.deepEqual(inv, invChain, "the same inverse norms");
+      // Backward: the chain spreads g to every row, masks it, and back through l2Normalize.
+      const g = rand(outer * inner, rng);
+      const spread = new Float32Array(x.length);
+      native.spreadMiddle(g, spread, outer, n, inner, false);
+      const gy = spread.map((v, k) => v * mask[Math.floor(k / inner)]!);
+      const base = rand(x.length, rng);
+      const dxChain = Float32Array.from(base);
+      native.l2NormalizeBackward(gy, y, invChain, dxChain, outer * n, inner, 1e-12);
+      const dx = Float32Array.from(base);
+      native.unitSumBackward(g, x, mask, inv, dx, outer, n, inner, 1e-12);
+      assert.deepEqual(dx, dxChain, "backward bit for bit, accumulating");
+      for (let r = 0; r < outer * n; r++)
+        if (!mask[r])
+          for (let c = 0; c < inner; c++)
+            assert.equal(dx[r * inner + c], base[r * inner + c], "a masked row gets no gradient");
+    }
+    assert.throws(
+      () =>
+        native.unitSum(
+          new Float32Array(6),
+          new Uint8Array(1),
+          new Float32Array(3),
+          new Float32Array(2),
+          1,
+          2,
+          3,
+          1e-12,
+        ),
+      /too short/,
+    );
+    assert.throws(
+      () =>
+        native.unitSum(
+          new Float32Array(6),
+          new Uint8Array(2),
+          new Float32Array(3),
+          new Float32Array(2),
+          1,
+          -2,
+          3,
+          1e-12,
+        ),
+      /negative/,
+    );
+  });
 });

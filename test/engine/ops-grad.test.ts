@@ -39,7 +39,9 @@ import {
   sub,
   sum,
   tanh,
+  tensor,
   transpose,
+  unitSum,
   weightedSum,
 } from "../../src/engine/index.js";
 import { Rng } from "../../src/util/rng.js";
@@ -250,6 +252,16 @@ describe("neural-network op gradients", () => {
     gradcheck(([a]) => l2Normalize(a!), [P([3, 4])]);
     gradcheck(([a, b]) => cosine(a!, b!), [P([3, 4]), P([3, 4])]);
     gradcheck(([a, b]) => infoNce(a!, b!, 0.2), [P([4, 5]), P([4, 5])]);
+  });
+  test("sum of unit vectors under a mask: gradients, and the values of l2Normalize · mask summed", () => {
+    const mask = Uint8Array.from([1, 0, 1, 1, 1, 0, 0, 1]);
+    gradcheck(([x]) => unitSum(x!, mask), [P([2, 4, 3])]);
+    const x = P([2, 4, 3]);
+    const keep = tensor(Float32Array.from(mask), [2, 4, 1]);
+    const plain = sum(mul(l2Normalize(x), keep), 1).data;
+    assert.deepEqual(unitSum(x, mask).data, plain);
+    assert.throws(() => unitSum(x, new Uint8Array(7)), /mask has 7 entries/);
+    assert.throws(() => unitSum(P([8, 3]), mask), /expected \[outer, n, d\]/);
   });
   test("weighted sum over modalities: gradients, and the same values as mul + add", () => {
     gradcheck(

@@ -19,6 +19,24 @@ export function l2Normalize(x: Tensor, eps = 1e-12): Tensor {
   });
 }
 
+/**
+ * Σ_j mask[o, j] · x[o, j, :] / max(‖x[o, j, :]‖₂, eps) for x [outer, n, d] and
+ * a 0/1 mask [outer, n]: a sum of unit vectors per block, as one native pass
+ * (the same floats as summing l2Normalize(x) times the mask over axis 1).
+ */
+export function unitSum(x: Tensor, mask: Uint8Array, eps = 1e-12): Tensor {
+  if (x.rank !== 3) throw new Error(`unitSum: expected [outer, n, d], got [${x.shape.join(", ")}]`);
+  const [outer, n, d] = x.shape as [number, number, number];
+  if (mask.length !== outer * n)
+    throw new Error(`unitSum: mask has ${mask.length} entries, expected ${outer * n}`);
+  const out = allocUninit(outer * d);
+  const inv = allocUninit(outer * n);
+  native.unitSum(x.data, mask, out, inv, outer, n, d, eps);
+  return fromOp(out, [outer, d], [x], (c) => {
+    native.unitSumBackward(c.grad!, x.data, mask, inv, x.ensureGrad(), outer, n, d, eps);
+  });
+}
+
 /** Cosine similarity of matching rows of a and b (same shape) → shape without the last axis. */
 export function cosine(a: Tensor, b: Tensor): Tensor {
   return sum(mul(l2Normalize(a), l2Normalize(b)), -1);
