@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,16 @@ struct Args {
   int64_t i64(size_t i) { return static_cast<int64_t>(info[i].As<Napi::Number>().Int64Value()); }
   double num(size_t i) { return info[i].As<Napi::Number>().DoubleValue(); }
   bool flag(size_t i) { return info[i].ToBoolean().Value(); }
+  // False, with a RangeError "name: negative size", when any size is below 0.
+  bool sizes(const char* name, std::initializer_list<int64_t> dims) {
+    for (int64_t d : dims)
+      if (d < 0) {
+        Napi::RangeError::New(info.Env(), std::string(name) + ": negative size").ThrowAsJavaScriptException();
+        ok = false;
+        return false;
+      }
+    return true;
+  }
   float* fail(const std::string& msg) {
     if (ok) Napi::TypeError::New(info.Env(), "demure native: " + msg).ThrowAsJavaScriptException();
     ok = false;
@@ -246,10 +257,7 @@ Napi::Value SumCols(const Napi::CallbackInfo& info) {
 Napi::Value SumMiddle(const Napi::CallbackInfo& info) {
   Args a{info};
   int64_t outer = a.i64(2), n = a.i64(3), inner = a.i64(4);
-  if (outer < 0 || n < 0 || inner < 0) {
-    Napi::RangeError::New(info.Env(), "sumMiddle: negative size").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
+  if (!a.sizes("sumMiddle", {outer, n, inner})) return info.Env().Undefined();
   const float* x = a.f32(0, outer * n * inner);
   float* out = a.f32(1, outer * inner);
   if (a.ok) demure::kernels().sum_middle(x, out, outer, n, inner, a.flag(5));
@@ -259,10 +267,7 @@ Napi::Value SumMiddle(const Napi::CallbackInfo& info) {
 Napi::Value SpreadMiddle(const Napi::CallbackInfo& info) {
   Args a{info};
   int64_t outer = a.i64(2), n = a.i64(3), inner = a.i64(4);
-  if (outer < 0 || n < 0 || inner < 0) {
-    Napi::RangeError::New(info.Env(), "spreadMiddle: negative size").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
+  if (!a.sizes("spreadMiddle", {outer, n, inner})) return info.Env().Undefined();
   const float* g = a.f32(0, outer * inner);
   float* y = a.f32(1, outer * n * inner);
   if (a.ok) demure::kernels().spread_middle(g, y, outer, n, inner, a.flag(5));
@@ -386,10 +391,7 @@ Napi::Value L2NormalizeBackward(const Napi::CallbackInfo& info) {
 Napi::Value UnitSum(const Napi::CallbackInfo& info) {
   Args a{info};
   int64_t outer = a.i64(4), n = a.i64(5), inner = a.i64(6);
-  if (outer < 0 || n < 0 || inner < 0) {
-    Napi::RangeError::New(info.Env(), "unitSum: negative size").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
+  if (!a.sizes("unitSum", {outer, n, inner})) return info.Env().Undefined();
   const float* x = a.f32(0, outer * n * inner);
   const uint8_t* mask = a.u8(1, outer * n);
   float* out = a.f32(2, outer * inner);
@@ -402,10 +404,7 @@ Napi::Value UnitSum(const Napi::CallbackInfo& info) {
 Napi::Value UnitSumBackward(const Napi::CallbackInfo& info) {
   Args a{info};
   int64_t outer = a.i64(5), n = a.i64(6), inner = a.i64(7);
-  if (outer < 0 || n < 0 || inner < 0) {
-    Napi::RangeError::New(info.Env(), "unitSumBackward: negative size").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
+  if (!a.sizes("unitSumBackward", {outer, n, inner})) return info.Env().Undefined();
   const float* g = a.f32(0, outer * inner);
   const float* x = a.f32(1, outer * n * inner);
   const uint8_t* mask = a.u8(2, outer * n);

@@ -56,6 +56,23 @@ inline float softmax_row(const float* x, float* y, int64_t cols, bool log) {
   return lse;
 }
 
+// One row's 1 / max(|x|, eps), and the gradient of x·k through it given the
+// unit row y and the upstream g (dx accumulates): shared by l2_normalize and
+// unit_sum so the two give the same floats by construction.
+float inverse_norm(const float* x, int64_t cols, float eps) {
+  float s = 0.f;
+  for (int64_t c = 0; c < cols; ++c) s += x[c] * x[c];
+  const float n = std::sqrt(s);
+  return 1.f / (n > eps ? n : eps);
+}
+
+void unit_row_backward(const float* g, const float* y, float k, float* dx, int64_t cols, float eps) {
+  float dot = 0.f;
+  if (k < 1.f / eps)
+    for (int64_t c = 0; c < cols; ++c) dot += g[c] * y[c];
+  for (int64_t c = 0; c < cols; ++c) dx[c] += (g[c] - y[c] * dot) * k;
+}
+
 }  // namespace
 
 void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols, bool log) {
@@ -162,10 +179,7 @@ void l2_normalize_forward(const float* x, float* y, float* inv, int64_t rows, in
     for (int64_t r = rb; r < re; ++r) {
       const float* xr = x + r * cols;
       float* yr = y + r * cols;
-      float s = 0.f;
-      for (int64_t c = 0; c < cols; ++c) s += xr[c] * xr[c];
-      float n = std::sqrt(s);
-      float k = 1.f / (n > eps ? n : eps);
+      const float k = inverse_norm(xr, cols, eps);
       inv[r] = k;
       for (int64_t c = 0; c < cols; ++c) yr[c] = xr[c] * k;
     }
@@ -179,11 +193,7 @@ void l2_normalize_backward(const float* g, const float* y, const float* inv, flo
       const float* gr = g + r * cols;
       const float* yr = y + r * cols;
       float* out = dx + r * cols;
-      float k = inv[r];
-      float dot = 0.f;
-      if (k < 1.f / eps)
-        for (int64_t c = 0; c < cols; ++c) dot += gr[c] * yr[c];
-      for (int64_t c = 0; c < cols; ++c) out[c] += (gr[c] - yr[c] * dot) * k;
+      unit_row_backward(gr, yr, inv[r], out, cols, eps);
     }
   });
 }
@@ -203,10 +213,7 @@ void unit_sum_forward(const float* x, const uint8_t* mask, float* out, float* in
       for (int64_t j = 0; j < n; ++j) {
         const int64_t r = o * n + j;
         const float* xr = x + r * inner;
-        float q = 0.f;
-        for (int64_t c = 0; c < inner; ++c) q += xr[c] * xr[c];
-        const float norm = std::sqrt(q);
-        const float k = 1.f / (norm > eps ? norm : eps);
+        const float k = inverse_norm(xr, inner, eps);
         inv[r] = k;
         if (!mask[r]) continue;
         for (int64_t c = 0; c < inner; ++c) y[static_cast<size_t>(c)] = xr[c] * k;
@@ -230,10 +237,7 @@ void unit_sum_backward(const float* g, const float* x, const uint8_t* mask, cons
         float* out = dx + r * inner;
         const float k = inv[r];
         for (int64_t c = 0; c < inner; ++c) y[static_cast<size_t>(c)] = xr[c] * k;
-        float dot = 0.f;
-        if (k < 1.f / eps)
-          for (int64_t c = 0; c < inner; ++c) dot += go[c] * y[static_cast<size_t>(c)];
-        for (int64_t c = 0; c < inner; ++c) out[c] += (go[c] - y[static_cast<size_t>(c)] * dot) * k;
+        unit_row_backward(go, y.data(), k, out, inner, eps);
       }
     }
   });
