@@ -16,6 +16,7 @@
         "native/gemm_fallback.cc",
         "native/kernels_nn.cc",
         "native/kernels_elementwise.cc",
+            "native/kernels_gather.cc",
         "native/kernel_table.cc"
       ],
       "defines": ["DEMURE_ISA=isa_baseline", "DEMURE_ISA_NAME=\"baseline\""]
@@ -50,6 +51,7 @@
             "native/gemm_fallback.cc",
             "native/kernels_nn.cc",
             "native/kernels_elementwise.cc",
+            "native/kernels_gather.cc",
             "native/kernel_table.cc"
           ],
           "defines": ["DEMURE_ISA=isa_avx2", "DEMURE_ISA_NAME=\"avx2\""],
@@ -62,6 +64,7 @@
             "native/gemm_fallback.cc",
             "native/kernels_nn.cc",
             "native/kernels_elementwise.cc",
+            "native/kernels_gather.cc",
             "native/kernel_table.cc"
           ],
           "defines": ["DEMURE_ISA=isa_avx512", "DEMURE_ISA_NAME=\"avx512\""],

@@ -443,6 +443,71 @@ Napi::Value WeightedTermBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Rows of `table` [vocab, dim] read through idx. gatheredTerm(table, vocab, idx, w, out, rows, per,
+// dim, M, m, accumulate) / gatheredTermBackward(g, table, vocab, idx, w, dtable | null, dw | null,
+// rows, per, dim, M, m).
+Napi::Value GatheredTerm(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t vocab = a.i64(1), rows = a.i64(5), per = a.i64(6), dim = a.i64(7), M = a.i64(8), m = a.i64(9);
+  if (!a.sizes("gatheredTerm", {vocab, rows, dim})) return info.Env().Undefined();
+  if (a.ok && (m < 0 || m >= M)) a.fail("modality index out of range");
+  if (a.ok && (per <= 0 || rows % per != 0)) a.fail("rows must be a multiple of per (> 0)");
+  const float* table = a.f32(0, vocab * dim);
+  const int32_t* idx = a.i32(2, rows);
+  const float* w = a.f32(3, (rows / (per > 0 ? per : 1)) * M);
+  float* out = a.f32(4, rows * dim);
+  if (a.ok && check_indices(a, idx, rows, vocab))
+    demure::kernels().gathered_term_forward(table, idx, w, out, rows, per, dim, M, m, a.flag(10));
+  return info.Env().Undefined();
+}
+
+Napi::Value GatheredTermBackward(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t vocab = a.i64(2), rows = a.i64(7), per = a.i64(8), dim = a.i64(9), M = a.i64(10), m = a.i64(11);
+  if (!a.sizes("gatheredTermBackward", {vocab, rows, dim})) return info.Env().Undefined();
+  if (a.ok && (m < 0 || m >= M)) a.fail("modality index out of range");
+  if (a.ok && (per <= 0 || rows % per != 0)) a.fail("rows must be a multiple of per (> 0)");
+  const float* g = a.f32(0, rows * dim);
+  const float* table = a.f32(1, vocab * dim);
+  const int32_t* idx = a.i32(3, rows);
+  const float* w = a.f32(4, (rows / (per > 0 ? per : 1)) * M);
+  float* dtable = info[5].IsNull() ? nullptr : a.f32(5, vocab * dim);
+  float* dw = info[6].IsNull() ? nullptr : a.f32(6, (rows / (per > 0 ? per : 1)) * M);
+  if (a.ok && check_indices(a, idx, rows, vocab))
+    demure::kernels().gathered_term_backward(g, table, idx, w, dtable, dw, rows, per, dim, M, m, vocab);
+  return info.Env().Undefined();
+}
+
+// bag(table, vocab, idx, a, out, bags, per, dim) / bagBackward(g, table, vocab, idx, a,
+// dtable | null, da | null, bags, per, dim, accumulateDa).
+Napi::Value Bag(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t vocab = a.i64(1), bags = a.i64(5), per = a.i64(6), dim = a.i64(7);
+  if (!a.sizes("bag", {vocab, bags, per, dim})) return info.Env().Undefined();
+  const float* table = a.f32(0, vocab * dim);
+  const int32_t* idx = a.i32(2, bags * per);
+  const float* w = a.f32(3, bags * per);
+  float* out = a.f32(4, bags * dim);
+  if (a.ok && check_indices(a, idx, bags * per, vocab))
+    demure::kernels().bag_forward(table, idx, w, out, bags, per, dim);
+  return info.Env().Undefined();
+}
+
+Napi::Value BagBackward(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t vocab = a.i64(2), bags = a.i64(7), per = a.i64(8), dim = a.i64(9);
+  if (!a.sizes("bagBackward", {vocab, bags, per, dim})) return info.Env().Undefined();
+  const float* g = a.f32(0, bags * dim);
+  const float* table = a.f32(1, vocab * dim);
+  const int32_t* idx = a.i32(3, bags * per);
+  const float* w = a.f32(4, bags * per);
+  float* dtable = info[5].IsNull() ? nullptr : a.f32(5, vocab * dim);
+  float* da = info[6].IsNull() ? nullptr : a.f32(6, bags * per);
+  if (a.ok && check_indices(a, idx, bags * per, vocab))
+    demure::kernels().bag_backward(g, table, idx, w, dtable, da, bags, per, dim, vocab, a.flag(10));
+  return info.Env().Undefined();
+}
+
 // layerNorm(x, gamma, beta, y, mean, rstd, rows, cols, eps)
 Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   Args a{info};
@@ -561,6 +626,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("l2NormalizeBackward", Napi::Function::New(env, L2NormalizeBackward));
   exports.Set("unitSum", Napi::Function::New(env, UnitSum));
   exports.Set("unitSumBackward", Napi::Function::New(env, UnitSumBackward));
+  exports.Set("gatheredTerm", Napi::Function::New(env, GatheredTerm));
+  exports.Set("gatheredTermBackward", Napi::Function::New(env, GatheredTermBackward));
+  exports.Set("bag", Napi::Function::New(env, Bag));
+  exports.Set("bagBackward", Napi::Function::New(env, BagBackward));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));
   exports.Set("dropout", Napi::Function::New(env, Dropout));

@@ -15,7 +15,8 @@
   X(softmax_rows) X(softmax_rows_backward) X(softmax_masked) X(cross_entropy_rows)                \
   X(layer_norm_forward) X(layer_norm_backward) X(l2_normalize_forward) X(l2_normalize_backward)   \
   X(unit_sum_forward) X(unit_sum_backward)                                                         \
-  X(weighted_term_forward) X(weighted_term_backward) X(dropout_forward) X(adam_step)
+  X(weighted_term_forward) X(weighted_term_backward) X(dropout_forward) X(adam_step)               \
+  X(gathered_term_forward) X(gathered_term_backward) X(bag_forward) X(bag_backward)
 
 namespace demure {
 

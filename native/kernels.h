@@ -87,6 +87,26 @@ void weighted_term_forward(const float* x, const float* w, float* out, int64_t r
 void weighted_term_backward(const float* g, const float* x, const float* w, float* dx, float* dw,
                             int64_t rows, int64_t cols, int64_t M, int64_t m, bool accumulate_dx);
 
+// Table rows read through an index (kernels_gather.cc). One term of a weighted
+// sum over modalities of gathered rows: out[r, :] (+)= w[(r / per) * M + m] *
+// table[idx[r], :] (overwrites when accumulate is false).
+void gathered_term_forward(const float* table, const int32_t* idx, const float* w, float* out,
+                           int64_t rows, int64_t per, int64_t dim, int64_t M, int64_t m,
+                           bool accumulate);
+// Its gradients: dw[u * M + m] += sum over the rows r of group u of table[idx[r]] . g[r] (dw may
+// be null) and dtable[idx[r]] += w[(r / per) * M + m] * g[r] (dtable may be null).
+void gathered_term_backward(const float* g, const float* table, const int32_t* idx, const float* w,
+                            float* dtable, float* dw, int64_t rows, int64_t per, int64_t dim,
+                            int64_t M, int64_t m, int64_t vocab);
+// A weighted bag: out[b, :] = sum over r in [b * per, (b + 1) * per) of a[r] * table[idx[r], :].
+void bag_forward(const float* table, const int32_t* idx, const float* a, float* out, int64_t bags,
+                 int64_t per, int64_t dim);
+// Its gradients: da[r] (+)= table[idx[r]] . g[r / per] (da may be null) and
+// dtable[idx[r]] += a[r] * g[r / per] (dtable may be null).
+void bag_backward(const float* g, const float* table, const int32_t* idx, const float* a,
+                  float* dtable, float* da, int64_t bags, int64_t per, int64_t dim, int64_t vocab,
+                  bool accumulate_da);
+
 // Inverted dropout with a counter-based generator: mask[i] is 0 or 1/(1-p),
 // y = x * mask, in one pass.
 void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p, uint64_t seed);

@@ -1,8 +1,8 @@
 import {
   add,
-  bmm,
   concat,
   constantInit,
+  embedding,
   l2Normalize,
   linear,
   logSoftmax,
@@ -19,7 +19,7 @@ import {
   type Tensor,
   tanh,
   tensor,
-  unitSum,
+  weightedBag,
 } from "../engine/index.js";
 import type { HasParams } from "../models/layers.js";
 import type { Rng } from "../util/rng.js";
@@ -100,29 +100,42 @@ export class PoiEstimator implements HasParams {
   }
 
   /**
-   * @param history per modality, the history's vectors e_i^m: [B, L, d]
+   * The history's vectors e_i^m are the rows `items` of each modality's view,
+   * read in place (never gathered into a [B, L, d] copy per modality).
+   * @param views per modality, the view of the catalogue: [N+1, d]
+   * @param items the history's item ids [B·L] (row-major [B, L])
+   * @param shape [B, L]
    * @param masks per modality, [B, L] 1 where item t is real AND has modality m
    * @param baselines per modality, the mean cosine of random item pairs
    * @param prior the subset-surprise log-prior r_u^m [B × M] (read only when `surprise` > 0)
    */
   forward(
-    history: Tensor[],
+    views: Tensor[],
+    items: Int32Array,
+    shape: [number, number],
     masks: Uint8Array[],
     baselines: Float64Array,
     prior: Float32Array | null = null,
   ): PoiOutput {
-    const [b, l, d] = history[0]!.shape as [number, number, number];
+    const [b, l] = shape;
+    const d = views[0].shape[1]!;
     const M = this.cfg.modalities;
     const summaries: Tensor[] = [];
     const attention: Float32Array[] = [];
     const coherence: Tensor[] = [];
     for (let m = 0; m < M; m++) {
-      const e = history[m]!;
-      const scores = scale(reshape(matmul(e, this.queries[m]!), [b, 1, l]), 1 / Math.sqrt(d));
-      const alpha = maskedSoftmax(scores, { causal: false, keyMask: masks[m]!, heads: 1 });
+      const view = views[m]!;
+      // <e_i^m, q_m> for every item of the catalogue once, then read at the history's ids.
+      const perItem = matmul(view, this.queries[m]!); // [N+1, 1]
+      const scores = scale(embedding(perItem, items, [b, 1, l]), 1 / Math.sqrt(d));
+      const alpha = maskedSoftmax(reshape(scores, [b, 1, l]), {
+        causal: false,
+        keyMask: masks[m]!,
+        heads: 1,
+      });
       attention.push(alpha.data);
-      summaries.push(reshape(bmm(alpha, e), [b, d]));
-      coherence.push(coherenceOf(e, masks[m]!, baselines[m]!));
+      summaries.push(weightedBag(view, items, alpha));
+      coherence.push(coherenceOf(view, items, shape, masks[m]!, baselines[m]!));
     }
     // MLP over [s_u^m; c_u^m] for every (u, m) at once: [B, M, d+1] → [B, M].
     const cols = summaries.map((s, m) => reshape(concat([s, coherence[m]!], 1), [b, 1, d + 1]));
@@ -155,11 +168,18 @@ export class PoiEstimator implements HasParams {
  * differentiable [B, 1] tensor. Uses Σ_{i≠j} cos(i, j) = ‖Σ_i û_i‖² − n, so it
  * is linear in L.
  */
-export function coherenceOf(e: Tensor, mask: Uint8Array, baseline: number): Tensor {
-  const [b, l] = e.shape as [number, number, number];
+export function coherenceOf(
+  view: Tensor,
+  items: Int32Array,
+  shape: [number, number],
+  mask: Uint8Array,
+  baseline: number,
+): Tensor {
+  const [b, l] = shape;
   const n = new Float32Array(b);
   for (let r = 0; r < b; r++) for (let t = 0; t < l; t++) n[r]! += mask[r * l + t]!;
-  const s = unitSum(e, mask); // Σ_i û_i over the masked rows: [B, d]
+  const keep = tensor(Float32Array.from(mask), [b, l]);
+  const s = weightedBag(l2Normalize(view), items, keep); // Σ_i û_i over the kept rows: [B, d]
   const sq = sum(mul(s, s), 1, true); // [B, 1]
   const scaleRow = Float32Array.from(n, (k) => (k >= 2 ? 1 / (k * (k - 1)) : 0));
   const shift = Float32Array.from(n, (k) => (k >= 2 ? -k / (k * (k - 1)) - baseline : 0));

@@ -7,6 +7,7 @@ import {
   crossEntropy,
   div,
   embedding,
+  gatheredWeightedSum,
   l2Normalize,
   matmul,
   mul,
@@ -82,8 +83,6 @@ interface ItemSide {
 /** One batch seen through the users' POI weights. */
 interface Pass {
   side: ItemSide;
-  /** Per modality, the history's vectors [B, L, d] (gathered once; the estimator and the backbone share them). */
-  history: Tensor[];
   items: Int32Array;
   shape: ReturnType<typeof trimBatch>["shape"];
   poi: PoiOutput | null;
@@ -199,11 +198,9 @@ export class DemureRecommender implements Recommender {
     const views = side.views;
     const { items, shape } = trimBatch(batch);
     const M = views.length;
-    const history = views.map((v) => embedding(v, items, [shape.batch, shape.length]));
     if (this.estimator === null) {
       return {
         side,
-        history,
         items,
         shape,
         poi: null,
@@ -213,7 +210,9 @@ export class DemureRecommender implements Recommender {
     }
     const prior = this.surprise?.logPrior(items, shape.keyMask, shape.batch, shape.length) ?? null;
     const poi = this.estimator.forward(
-      history,
+      views,
+      items,
+      [shape.batch, shape.length],
       this.masks(items, shape.keyMask),
       side.baselines,
       prior,
@@ -223,7 +222,7 @@ export class DemureRecommender implements Recommender {
     // modalities happens to lower L_rec (on the planted data that mix drifted
     // away from the POI and ranked worse on validation; docs/results.md).
     const pi = this.cfg.recLossTrainsPoi ? poi.pi : constant(poi.pi);
-    return { side, history, items, shape, poi, prior, w: this.weightsFrom(pi) };
+    return { side, items, shape, poi, prior, w: this.weightsFrom(pi) };
   }
 
   /** w_u from π_u, moved toward MM's weights of 1 by the learned strength when it is on. */
@@ -252,9 +251,14 @@ export class DemureRecommender implements Recommender {
     return mul(scale(kept, K), reshape(recip(sum(kept, 1, true)), [b, 1]));
   }
 
-  /** h_u from the history seen through weights w ([B, d], or [B, K, d] for K interests). */
+  /**
+   * h_u from the history seen through weights w ([B, d], or [B, K, d] for K
+   * interests): the backbone reads Σ_m w_u^m P_m[i] at each position, the
+   * views' rows read in place (no gathered copy per modality).
+   */
   private userState(p: Pass, w: Tensor, training: boolean): Tensor {
-    const seq = weightedSum(p.history, w);
+    const { batch, length } = p.shape;
+    const seq = gatheredWeightedSum(p.side.views, p.items, w, [batch, length]);
     return this.backbone.forward(add(seq, this.encoder.fusionBias()), p.shape, training);
   }
 

@@ -9,6 +9,7 @@ export * from "./ops/contrastive.js";
 export * from "./ops/dropout.js";
 export * from "./ops/elementwise.js";
 export * from "./ops/embedding.js";
+export * from "./ops/gathered.js";
 export * from "./ops/gru.js";
 export * from "./ops/loss.js";
 export * from "./ops/matmul.js";

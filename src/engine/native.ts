@@ -220,6 +220,63 @@ export interface NativeKernels {
     inner: number,
     eps: number,
   ): void;
+  /**
+   * Table rows read through idx, for rows r < `rows` in groups of `per`:
+   * out[r, :] (+)= w[⌊r / per⌋·M + m] · table[idx[r], :] (overwrites unless `accumulate`).
+   */
+  gatheredTerm(
+    table: Float32Array,
+    vocab: number,
+    idx: Int32Array,
+    w: Float32Array,
+    out: Float32Array,
+    rows: number,
+    per: number,
+    dim: number,
+    M: number,
+    m: number,
+    accumulate: boolean,
+  ): void;
+  /** dw[u·M + m] += Σ_{r in group u} table[idx[r]] · g[r]; dtable[idx[r]] += w[⌊r / per⌋·M + m] · g[r] (either may be null). */
+  gatheredTermBackward(
+    g: Float32Array,
+    table: Float32Array,
+    vocab: number,
+    idx: Int32Array,
+    w: Float32Array,
+    dtable: Float32Array | null,
+    dw: Float32Array | null,
+    rows: number,
+    per: number,
+    dim: number,
+    M: number,
+    m: number,
+  ): void;
+  /** A weighted bag per group of `per` indices: out[b, :] = Σ_r a[r] · table[idx[r], :]. */
+  bag(
+    table: Float32Array,
+    vocab: number,
+    idx: Int32Array,
+    a: Float32Array,
+    out: Float32Array,
+    bags: number,
+    per: number,
+    dim: number,
+  ): void;
+  /** da[r] (+)= table[idx[r]] · g[⌊r / per⌋]; dtable[idx[r]] += a[r] · g[⌊r / per⌋] (either may be null). */
+  bagBackward(
+    g: Float32Array,
+    table: Float32Array,
+    vocab: number,
+    idx: Int32Array,
+    a: Float32Array,
+    dtable: Float32Array | null,
+    da: Float32Array | null,
+    bags: number,
+    per: number,
+    dim: number,
+    accumulateDa: boolean,
+  ): void;
   layerNorm(
     x: Float32Array,
     gamma: Float32Array,
@@ -321,6 +378,10 @@ const kernelNames = [
   "l2NormalizeBackward",
   "unitSum",
   "unitSumBackward",
+  "gatheredTerm",
+  "gatheredTermBackward",
+  "bag",
+  "bagBackward",
   "layerNorm",
   "layerNormBackward",
   "dropout",

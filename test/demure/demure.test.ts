@@ -23,14 +23,16 @@ import { Rng } from "../../src/util/rng.js";
 import { gradcheck, randParam } from "../engine/gradcheck.js";
 
 describe("POI estimator", () => {
-  test("gradients of π with respect to the history vectors and every parameter", () => {
+  test("gradients of π with respect to the modality views and every parameter", () => {
     const rng = new Rng(3);
     const [b, l, d, M] = [2, 4, 3, 3];
     const est = new PoiEstimator(
       { modalities: M, dim: d, hidden: 4, gate: "softmax", tauPi: 0.7, surprise: 0.5 },
       rng,
     );
-    const history = Array.from({ length: M }, () => randParam([b, l, d], rng));
+    // The views of a 5-item catalogue (row 0: padding); item 3 appears twice in row 1.
+    const views = Array.from({ length: M }, () => randParam([6, d], rng));
+    const items = Int32Array.from([1, 2, 4, 0, 3, 5, 3, 2]);
     // Row 0 has 3 real items, row 1 has 4; modality 2 is missing for one item.
     const masks = Array.from({ length: M }, (_, m) =>
       Uint8Array.from([1, 1, 1, 0, 1, m === 2 ? 0 : 1, 1, 1]),
@@ -40,8 +42,8 @@ describe("POI estimator", () => {
     for (const p of params) for (let i = 0; i < p.size; i++) p.data[i] = rng.uniform() - 0.5;
     const prior = Float32Array.of(0.3, -1, 0, 0, 0.8, -0.2);
     gradcheck(
-      (xs) => est.forward(xs.slice(0, M), masks, baselines, prior).pi,
-      [...history, ...params],
+      (xs) => est.forward(xs.slice(0, M), items, [b, l], masks, baselines, prior).pi,
+      [...views, ...params],
       {
         eps: 3e-3,
       },
@@ -53,9 +55,10 @@ describe("POI estimator", () => {
       { modalities: 4, dim: 5, hidden: 6, gate: "softmax", tauPi: 1, surprise: 0 },
       rng,
     );
-    const history = Array.from({ length: 4 }, () => randParam([3, 6, 5], rng));
+    const views = Array.from({ length: 4 }, () => randParam([10, 5], rng));
+    const items = Int32Array.from({ length: 18 }, (_, i) => 1 + ((i * 7) % 9));
     const masks = Array.from({ length: 4 }, () => new Uint8Array(18).fill(1));
-    const pi = est.forward(history, masks, new Float64Array(4)).pi;
+    const pi = est.forward(views, items, [3, 6], masks, new Float64Array(4)).pi;
     const rows = sum(pi, 1).data;
     for (const r of rows) assert.ok(Math.abs(r - 1) < 1e-5);
   });
