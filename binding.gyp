@@ -17,6 +17,7 @@
         "native/kernels_nn.cc",
         "native/kernels_elementwise.cc",
             "native/kernels_gather.cc",
+            "native/kernels_gru.cc",
         "native/kernel_table.cc"
       ],
       "defines": ["DEMURE_ISA=isa_baseline", "DEMURE_ISA_NAME=\"baseline\""]
@@ -52,6 +53,7 @@
             "native/kernels_nn.cc",
             "native/kernels_elementwise.cc",
             "native/kernels_gather.cc",
+            "native/kernels_gru.cc",
             "native/kernel_table.cc"
           ],
           "defines": ["DEMURE_ISA=isa_avx2", "DEMURE_ISA_NAME=\"avx2\""],
@@ -65,6 +67,7 @@
             "native/kernels_nn.cc",
             "native/kernels_elementwise.cc",
             "native/kernels_gather.cc",
+            "native/kernels_gru.cc",
             "native/kernel_table.cc"
           ],
           "defines": ["DEMURE_ISA=isa_avx512", "DEMURE_ISA_NAME=\"avx512\""],

@@ -508,6 +508,23 @@ Napi::Value BagBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// gruGates(gx, gxStride, gh, h, hStride, out, outStride, batch, hidden)
+Napi::Value GruGates(const Napi::CallbackInfo& info) {
+  Args a{info};
+  int64_t gxs = a.i64(1), hs = a.i64(4), outs = a.i64(6), batch = a.i64(7), hidden = a.i64(8);
+  if (!a.sizes("gruGates", {gxs, hs, outs, batch, hidden})) return info.Env().Undefined();
+  if (a.ok && (gxs < 3 * hidden || hs < hidden || outs < hidden))
+    a.fail("gruGates: a row stride is shorter than its row");
+  int64_t last = batch > 0 ? batch - 1 : 0;
+  auto need = [&](int64_t stride, int64_t width) { return batch > 0 ? last * stride + width : 0; };
+  const float* gx = a.f32(0, need(gxs, 3 * hidden));
+  const float* gh = a.f32(2, batch * 3 * hidden);
+  const float* h = a.f32(3, need(hs, hidden));
+  float* out = a.f32(5, need(outs, hidden));
+  if (a.ok) demure::kernels().gru_gates_forward(gx, gxs, gh, h, hs, out, outs, batch, hidden);
+  return info.Env().Undefined();
+}
+
 // layerNorm(x, gamma, beta, y, mean, rstd, rows, cols, eps)
 Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   Args a{info};
@@ -629,6 +646,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gatheredTerm", Napi::Function::New(env, GatheredTerm));
   exports.Set("gatheredTermBackward", Napi::Function::New(env, GatheredTermBackward));
   exports.Set("bag", Napi::Function::New(env, Bag));
+  exports.Set("gruGates", Napi::Function::New(env, GruGates));
   exports.Set("bagBackward", Napi::Function::New(env, BagBackward));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));

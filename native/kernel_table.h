@@ -16,7 +16,8 @@
   X(layer_norm_forward) X(layer_norm_backward) X(l2_normalize_forward) X(l2_normalize_backward)   \
   X(unit_sum_forward) X(unit_sum_backward)                                                         \
   X(weighted_term_forward) X(weighted_term_backward) X(dropout_forward) X(adam_step)               \
-  X(gathered_term_forward) X(gathered_term_backward) X(bag_forward) X(bag_backward)
+  X(gathered_term_forward) X(gathered_term_backward) X(bag_forward) X(bag_backward)                \
+  X(gru_gates_forward)
 
 namespace demure {
 

@@ -107,6 +107,13 @@ void bag_backward(const float* g, const float* table, const int32_t* idx, const 
                   float* dtable, float* da, int64_t bags, int64_t per, int64_t dim, int64_t vocab,
                   bool accumulate_da);
 
+// The GRU cell after its products gx = x·W_x + b_x and gh = h·W_h + b_h
+// (kernels_gru.cc), gates ordered (r, z, n): row b of gx starts at
+// gx + b * gx_stride, of h at h + b * h_stride, of out at out + b * out_stride; gh [batch, 3H].
+//   r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), out = n + z ⊙ (h − n).
+void gru_gates_forward(const float* gx, int64_t gx_stride, const float* gh, const float* h,
+                       int64_t h_stride, float* out, int64_t out_stride, int64_t batch, int64_t hidden);
+
 // Inverted dropout with a counter-based generator: mask[i] is 0 or 1/(1-p),
 // y = x * mask, in one pass.
 void dropout_forward(const float* x, float* y, float* mask, int64_t n, float p, uint64_t seed);

@@ -277,6 +277,22 @@ export interface NativeKernels {
     dim: number,
     accumulateDa: boolean,
   ): void;
+  /**
+   * The GRU cell after its products, gates (r, z, n): row b of gx at b·gxStride,
+   * of h at b·hStride, of out at b·outStride; gh [batch, 3H].
+   * r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), out = n + z ⊙ (h − n).
+   */
+  gruGates(
+    gx: Float32Array,
+    gxStride: number,
+    gh: Float32Array,
+    h: Float32Array,
+    hStride: number,
+    out: Float32Array,
+    outStride: number,
+    batch: number,
+    hidden: number,
+  ): void;
   layerNorm(
     x: Float32Array,
     gamma: Float32Array,
@@ -382,6 +398,7 @@ const kernelNames = [
   "gatheredTermBackward",
   "bag",
   "bagBackward",
+  "gruGates",
   "layerNorm",
   "layerNormBackward",
   "dropout",

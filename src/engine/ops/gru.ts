@@ -1,4 +1,6 @@
-import { type Tensor, zeros } from "../tensor.js";
+import { native } from "../native.js";
+import { allocUninit } from "../pool.js";
+import { fromOp, isGradEnabled, type Tensor, zeros } from "../tensor.js";
 import { add, mul, sigmoid, sub, tanh } from "./elementwise.js";
 import { linear } from "./matmul.js";
 import { concat, reshape, slice } from "./shape.js";
@@ -35,6 +37,8 @@ export function gruCell(gx: Tensor, h: Tensor, w: GruWeights): Tensor {
 
 /** Run a GRU over x [B, L, Din] from a zero state; returns every step's state [B, L, H]. */
 export function gruSequence(x: Tensor, w: GruWeights): Tensor {
+  const needsGrad = isGradEnabled() && [x, w.wx, w.wh, w.bx, w.bh].some((t) => t.requiresGrad);
+  if (!needsGrad) return gruSequenceInference(x, w);
   const [b, l] = x.shape as [number, number, number];
   const hidden = w.wh.shape[0]!;
   const gx = linear(x, w.wx, w.bx); // [B, L, 3H]
@@ -46,4 +50,38 @@ export function gruSequence(x: Tensor, w: GruWeights): Tensor {
     states.push(reshape(h, [b, 1, hidden]));
   }
   return concat(states, 1);
+}
+
+/**
+ * The same sequence without a graph (evaluation, and Demure's z− pass): per
+ * step one product h·W_h + b_h (as `linear` computes it) and one native pass
+ * for the gates, reading gx and writing the state in place in [B, L, ·]; the
+ * floats of `gruCell` op by op (test/engine/gru.test.ts).
+ */
+function gruSequenceInference(x: Tensor, w: GruWeights): Tensor {
+  const [b, l] = x.shape as [number, number, number];
+  const hidden = w.wh.shape[0]!;
+  const g3 = 3 * hidden;
+  const gx = linear(x, w.wx, w.bx).data; // [B, L, 3H]
+  const states = allocUninit(b * l * hidden);
+  const zero = new Float32Array(b * hidden);
+  const gh = allocUninit(b * g3);
+  for (let t = 0; t < l; t++) {
+    // h_{t-1}: row b at states[(b·L + t − 1)·H], stride L·H (zeros before the first step).
+    const [h, hStride] = t === 0 ? [zero, hidden] : [states.subarray((t - 1) * hidden), l * hidden];
+    native.fillRows(w.bh.data, gh, b, g3);
+    native.gemm(false, false, b, g3, hidden, 1, h, hStride, w.wh.data, g3, 1, gh, g3);
+    native.gruGates(
+      gx.subarray(t * g3),
+      l * g3,
+      gh,
+      h,
+      hStride,
+      states.subarray(t * hidden),
+      l * hidden,
+      b,
+      hidden,
+    );
+  }
+  return fromOp(states, [b, l, hidden], [], () => {});
 }
