@@ -17,20 +17,22 @@ function headLayout(l: number, d: number, dh: number): MatrixLayout {
   return { ld: d, outer: l * d, inner: dh };
 }
 
-/** Per-(b, h) L×L blocks of a [B·H, L, L] tensor. */
-function blockLayout(l: number, heads: number): MatrixLayout {
-  return { ld: l, outer: heads * l * l, inner: l * l };
+/** Per-(b, h) Lq×Lk blocks of a [B·H, Lq, Lk] tensor. */
+function blockLayout(lq: number, lk: number, heads: number): MatrixLayout {
+  return { ld: lk, outer: heads * lq * lk, inner: lq * lk };
 }
 
-/** S[b,h] = alpha · Q[b,:,h] · K[b,:,h]ᵀ  → [B·H, L, L] */
+/** S[b,h] = alpha · Q[b,:,h] · K[b,:,h]ᵀ  → [B·H, Lq, Lk] */
 function headScores(q: Tensor, k: Tensor, heads: number, alpha: number): Tensor {
-  const [b, l, d] = q.shape as [number, number, number];
+  const [b, lq, d] = q.shape as [number, number, number];
+  const lk = k.shape[1]!;
   const dh = d / heads;
-  const lh = headLayout(l, d, dh);
-  const ls = blockLayout(l, heads);
-  const out = allocUninit(b * heads * l * l);
-  gemmStrided(false, true, b, heads, l, l, dh, alpha, q.data, lh, k.data, lh, 0, out, ls);
-  return fromOp(out, [b * heads, l, l], [q, k], (s) => {
+  const lhq = headLayout(lq, d, dh);
+  const lhk = headLayout(lk, d, dh);
+  const ls = blockLayout(lq, lk, heads);
+  const out = allocUninit(b * heads * lq * lk);
+  gemmStrided(false, true, b, heads, lq, lk, dh, alpha, q.data, lhq, k.data, lhk, 0, out, ls);
+  return fromOp(out, [b * heads, lq, lk], [q, k], (s) => {
     const g = s.grad!;
     if (q.requiresGrad) {
       const { buf, fresh } = q.gradSink();
@@ -39,17 +41,17 @@ function headScores(q: Tensor, k: Tensor, heads: number, alpha: number): Tensor 
         false,
         b,
         heads,
-        l,
+        lq,
         dh,
-        l,
+        lk,
         alpha,
         g,
         ls,
         k.data,
-        lh,
+        lhk,
         fresh ? 0 : 1,
         buf,
-        lh,
+        lhq,
       );
     }
     if (k.requiresGrad) {
@@ -59,52 +61,94 @@ function headScores(q: Tensor, k: Tensor, heads: number, alpha: number): Tensor 
         false,
         b,
         heads,
-        l,
+        lk,
         dh,
-        l,
+        lq,
         alpha,
         g,
         ls,
         q.data,
-        lh,
+        lhq,
         fresh ? 0 : 1,
         buf,
-        lh,
+        lhk,
       );
     }
   });
 }
 
-/** C[b,:,h] = P[b,h] · V[b,:,h]  → [B, L, H·dh] */
+/** C[b,:,h] = P[b,h] · V[b,:,h]  → [B, Lq, H·dh] */
 function headContext(p: Tensor, v: Tensor, heads: number): Tensor {
-  const [b, l, d] = v.shape as [number, number, number];
+  const [b, lk, d] = v.shape as [number, number, number];
+  const lq = p.shape[1]!;
   const dh = d / heads;
-  const lh = headLayout(l, d, dh);
-  const ls = blockLayout(l, heads);
-  const out = allocUninit(b * l * d);
-  gemmStrided(false, false, b, heads, l, dh, l, 1, p.data, ls, v.data, lh, 0, out, lh);
-  return fromOp(out, [b, l, d], [p, v], (c) => {
+  const lhq = headLayout(lq, d, dh);
+  const lhk = headLayout(lk, d, dh);
+  const ls = blockLayout(lq, lk, heads);
+  const out = allocUninit(b * lq * d);
+  gemmStrided(false, false, b, heads, lq, dh, lk, 1, p.data, ls, v.data, lhk, 0, out, lhq);
+  return fromOp(out, [b, lq, d], [p, v], (c) => {
     const g = c.grad!;
     if (p.requiresGrad) {
       const { buf, fresh } = p.gradSink();
-      gemmStrided(false, true, b, heads, l, l, dh, 1, g, lh, v.data, lh, fresh ? 0 : 1, buf, ls);
+      gemmStrided(
+        false,
+        true,
+        b,
+        heads,
+        lq,
+        lk,
+        dh,
+        1,
+        g,
+        lhq,
+        v.data,
+        lhk,
+        fresh ? 0 : 1,
+        buf,
+        ls,
+      );
     }
     if (v.requiresGrad) {
       const { buf, fresh } = v.gradSink();
-      gemmStrided(true, false, b, heads, l, dh, l, 1, p.data, ls, g, lh, fresh ? 0 : 1, buf, lh);
+      gemmStrided(
+        true,
+        false,
+        b,
+        heads,
+        lk,
+        dh,
+        lq,
+        1,
+        p.data,
+        ls,
+        g,
+        lhq,
+        fresh ? 0 : 1,
+        buf,
+        lhk,
+      );
     }
   });
 }
 
 /**
- * softmax(Q·Kᵀ/√dh + mask)·V per head, for q, k, v of shape [B, L, D]
+ * softmax(Q·Kᵀ/√dh + mask)·V per head, for q [B, Lq, D] and k, v [B, Lk, D]
  * (D divisible by heads). Each head's slice is read and written in place
- * through strided matrix products. Returns [B, L, D].
+ * through strided matrix products. Returns [B, Lq, D]. Fewer queries than
+ * keys (Lq < Lk: e.g. one query per row, at its last position) need
+ * `causal: false`, the keys a query may not see masked out by `keyMask`.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): Tensor {
   const d = q.shape[2]!;
   if (d % opts.heads !== 0)
     throw new Error(`attention: d=${d} is not divisible by ${opts.heads} heads`);
+  if (k.shape[0] !== q.shape[0] || k.shape[2] !== d || v.shape.some((n, i) => n !== k.shape[i]))
+    throw new Error(`attention: q [${q.shape}], k [${k.shape}], v [${v.shape}] do not fit`);
+  if (opts.causal && q.shape[1] !== k.shape[1])
+    throw new Error(
+      `attention: causal needs as many queries as keys (${q.shape[1]} vs ${k.shape[1]})`,
+    );
   const scores = headScores(q, k, opts.heads, 1 / Math.sqrt(d / opts.heads));
   const p = maskedSoftmax(scores, {
     causal: opts.causal,

@@ -105,6 +105,37 @@ export class TransformerLayer {
     return this.ln2.forward(add(a, dropout(f, hiddenDropout, rng, training)));
   }
 
+  /**
+   * The layer's output [B, d] at one position per row, without dropout
+   * (inference): the keys and values at every position, the query, the
+   * residuals and the feed-forward at `at` only — the rest of the layer's
+   * rows are what a last layer computes and nobody reads. Exact when each
+   * row's query sees every real key: a bidirectional layer, or a causal one
+   * queried at the row's last real position (padding after it).
+   */
+  forwardAt(x: Tensor, mask: Uint8Array, at: Int32Array): Tensor {
+    const [b, l, d] = x.shape as [number, number, number];
+    if (this.causal) {
+      for (let r = 0; r < b; r++)
+        for (let t = at[r]! + 1; t < l; t++)
+          if (mask[r * l + t])
+            throw new Error(`forwardAt: row ${r} has a real item after position ${at[r]}`);
+    }
+    const xs = selectPositions(x, at); // [B, d]
+    const ctx = attention(
+      this.q.forward(reshape(xs, [b, 1, d])),
+      this.k.forward(x),
+      this.v.forward(x),
+      {
+        heads: this.cfg.heads,
+        causal: false,
+        keyMask: mask,
+      },
+    );
+    const a = this.ln1.forward(add(xs, reshape(this.o.forward(ctx), [b, d])));
+    return this.ln2.forward(add(a, this.ff2.forward(gelu(this.ff1.forward(a)))));
+  }
+
   params(): Tensor[] {
     return collectParams(this.q, this.k, this.v, this.o, this.ln1, this.ff1, this.ff2, this.ln2);
   }
@@ -140,9 +171,14 @@ export class Sasrec implements Backbone {
     const pos = new Int32Array(length).map((_, i) => i);
     let h = add(items, reshape(embedding(this.position, pos), [1, length, this.cfg.dim]));
     h = dropout(this.ln.forward(h), this.cfg.hiddenDropout, this.dropoutRng, training);
-    for (const layer of this.layers) h = layer.forward(h, shape.keyMask, this.dropoutRng, training);
     const last = new Int32Array(batch).map((_, b) => shape.lengths[b]! - 1);
-    return selectPositions(h, last);
+    const n = this.layers.length;
+    // Only the last real position is read: outside training the last layer computes that row alone.
+    for (const layer of training ? this.layers : this.layers.slice(0, n - 1))
+      h = layer.forward(h, shape.keyMask, this.dropoutRng, training);
+    return training
+      ? selectPositions(h, last)
+      : this.layers[n - 1]!.forwardAt(h, shape.keyMask, last);
   }
 
   params(): Tensor[] {
