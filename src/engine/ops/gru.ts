@@ -85,3 +85,49 @@ function gruSequenceInference(x: Tensor, w: GruWeights): Tensor {
   }
   return fromOp(states, [b, l, hidden], [], () => {});
 }
+
+/**
+ * Each row's state after its last real step, h_{len_b} [B, H], for x
+ * [B, L, Din] whose row b has `lengths[b]` real steps first (inference only:
+ * no graph). Rows run longest first, so step t multiplies only the rows still
+ * running (about half of a batch of prefixes); the floats of `gruSequence`
+ * read at each row's last real position, up to the products' rounding over
+ * fewer rows (test/engine/gru.test.ts).
+ */
+export function gruLastStates(x: Tensor, w: GruWeights, lengths: Int32Array): Tensor {
+  const [b, l, din] = x.shape as [number, number, number];
+  if (lengths.length !== b)
+    throw new Error(`gruLastStates: ${lengths.length} lengths for ${b} rows`);
+  for (const n of lengths)
+    if (n < 1 || n > l) throw new Error(`gruLastStates: a length of ${n} outside [1, ${l}]`);
+  if (isGradEnabled() && [x, w.wx, w.wh, w.bx, w.bh].some((t) => t.requiresGrad))
+    throw new Error("gruLastStates runs without a graph: call it inside noGrad");
+  const hidden = w.wh.shape[0]!;
+  const g3 = 3 * hidden;
+  const order = Int32Array.from({ length: b }, (_, i) => i).sort(
+    (p, q) => lengths[q]! - lengths[p]! || p - q,
+  );
+  const sorted = allocUninit(b * l * din);
+  native.gatherRows(x.data, b, order, sorted, b, l * din);
+  const gx = linear(
+    fromOp(sorted, [b, l, din], [], () => {}),
+    w.wx,
+    w.bx,
+  ).data; // [B, L, 3H], longest first
+  let h: Float32Array = new Float32Array(b * hidden);
+  let next: Float32Array = allocUninit(b * hidden);
+  const gh = allocUninit(b * g3);
+  const out = allocUninit(b * hidden);
+  let running = b;
+  for (let t = 0; t < lengths[order[0]]!; t++) {
+    while (running > 0 && lengths[order[running - 1]]! <= t) running--;
+    native.fillRows(w.bh.data, gh, running, g3);
+    native.gemm(false, false, running, g3, hidden, 1, h, hidden, w.wh.data, g3, 1, gh, g3);
+    native.gruGates(gx.subarray(t * g3), l * g3, gh, h, hidden, next, hidden, running, hidden);
+    for (let i = running - 1; i >= 0 && lengths[order[i]]! === t + 1; i--) {
+      out.set(next.subarray(i * hidden, (i + 1) * hidden), order[i]! * hidden);
+    }
+    [h, next] = [next, h];
+  }
+  return fromOp(out, [b, hidden], [], () => {});
+}

@@ -2,7 +2,9 @@ import { z } from "zod";
 import {
   constantInit,
   dropout,
+  gruLastStates,
   gruSequence,
+  isGradEnabled,
   normalInit,
   selectPositions,
   type Tensor,
@@ -55,9 +57,11 @@ export class Gru4rec implements Backbone {
 
   forward(items: Tensor, shape: SeqBatchShape, training: boolean): Tensor {
     const x = dropout(items, this.cfg.dropout, this.dropoutRng, training);
-    const states = gruSequence(x, { wx: this.wx, wh: this.wh, bx: this.bx, bh: this.bh });
+    const w = { wx: this.wx, wh: this.wh, bx: this.bx, bh: this.bh };
+    // Without a graph (evaluation, Demure's z-), only each row's last real state is computed.
+    if (!isGradEnabled()) return this.out.forward(gruLastStates(x, w, shape.lengths));
     const last = new Int32Array(shape.batch).map((_, b) => shape.lengths[b]! - 1);
-    return this.out.forward(selectPositions(states, last));
+    return this.out.forward(selectPositions(gruSequence(x, w), last));
   }
 
   params(): Tensor[] {
