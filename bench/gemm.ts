@@ -14,6 +14,11 @@ const shapes: Array<[string, number, number, number, boolean, boolean]> = [
   ["scores 256x10000x64 (B^T)", 256, 10000, 64, false, true],
   ["dH 256x64x10000", 256, 64, 10000, false, false],
   ["dE 10000x64x256 (A^T)", 10000, 64, 256, true, false],
+  ["contrast 256x256x64 (B^T)", 256, 256, 64, false, true],
+  ["contrast dA 256x64x256", 256, 64, 256, false, false],
+  ["contrast dB 256x64x256 (A^T)", 256, 64, 256, true, false],
+  ["GRU recurrence 256x384x128", 256, 384, 128, false, false],
+  ["per-item score 1683x1x64", 1683, 1, 64, false, false],
   ["square 1024^3", 1024, 1024, 1024, false, false],
 ];
 
